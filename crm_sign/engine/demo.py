@@ -1,0 +1,135 @@
+"""The bench-free demo: the whole flow of a two-party contract on sample data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .anchors import find_anchors, kind_to_field_type, place_anchored_fields
+from .audit import AuditEntry, append_event, verify_chain
+from .certificate import AuditLine, CertificateInfo, SignerEvidence
+from .fieldmap import FieldMapContext, FormatSettings, resolve_fields
+from .fields import Box, Field, FieldType, FieldValue, FillerRole
+from .finalize import FinalizeResult, finalize
+from .images import load_image
+from .pdf import sha256_hex
+from .samples import sample_contract_pdf, sample_record, sample_signature_png
+from .seal import generate_self_signed
+
+REQUEST_ID = "SIGN-DEMO-00001"
+ROLE_OF_ANCHOR = {"company": FillerRole.COMPANY, "client": FillerRole.COUNTERPARTY}
+
+
+def demo_fields(document: bytes) -> tuple[list[Field], list]:
+	"""Prefilled fields placed by box on page 1, signer fields found through anchor tags."""
+	fields = [
+		Field("customer", FieldType.TEXT, page=0, box=Box(0.35, 0.80, 0.55, 0.03), source="customer.customer_name"),
+		Field(
+			"amount",
+			FieldType.TEXT,
+			page=0,
+			box=Box(0.35, 0.84, 0.3, 0.03),
+			source="=money(opportunity_amount, currency, '#.###,##')",
+		),
+		Field("date", FieldType.DATE, page=0, box=Box(0.70, 0.84, 0.2, 0.03), source="transaction_date", format="date:dd.mm.yyyy"),
+	]
+	hits = find_anchors(document)
+	for hit in hits:
+		fields.append(
+			Field(
+				f"{hit.kind}_{hit.role}",
+				kind_to_field_type(hit.kind),
+				ROLE_OF_ANCHOR.get(hit.role, FillerRole.COUNTERPARTY),
+				anchor=hit.tag,
+			)
+		)
+	return place_anchored_fields(fields, hits), hits
+
+
+def build_demo(language: str = "tr") -> FinalizeResult:
+	record = sample_record()
+	document = sample_contract_pdf(pages=2, with_anchors=True)
+	fields, hits = demo_fields(document)
+	context = FieldMapContext(record, formats=FormatSettings(date_format="dd.mm.yyyy", currency="TRY"))
+	values = resolve_fields(fields, context)
+
+	signers = {
+		FillerRole.COMPANY: ("Deniz Kaya", record.get("owner", "deniz@example.com"), "+905321112233"),
+		FillerRole.COUNTERPARTY: (
+			record["customer"]["contact_person"],
+			record["customer"]["email_id"],
+			record["customer"]["mobile_no"],
+		),
+	}
+	now = dt.datetime(2026, 3, 14, 10, 0, tzinfo=dt.timezone.utc)
+	for field in fields:
+		if field.role == FillerRole.PREFILLED:
+			continue
+		name, _, _ = signers[field.role]
+		if field.type.is_image:
+			value = load_image(sample_signature_png(name)).data
+		elif field.type == FieldType.DATE:
+			value = now.strftime("%d.%m.%Y")
+		else:
+			value = name
+		values.append(FieldValue(field, value))
+
+	document_sha = sha256_hex(document)
+	chain: list[AuditEntry] = []
+	steps = [
+		("created", "deniz@example.com", 0),
+		("sent", "deniz@example.com", 1),
+		("signed", "deniz@example.com", 2),
+		("viewed", signers[FillerRole.COUNTERPARTY][1], 30),
+		("code_verified", signers[FillerRole.COUNTERPARTY][1], 31),
+		("signed", signers[FillerRole.COUNTERPARTY][1], 33),
+		("completed", "system", 34),
+	]
+	for event, actor, minutes in steps:
+		chain.append(
+			append_event(
+				chain[-1] if chain else None,
+				chain_id=REQUEST_ID,
+				event=event,
+				at=(now + dt.timedelta(minutes=minutes)).isoformat(),
+				actor=actor,
+				ip="203.0.113.7" if actor != "system" else "",
+				document_sha256=document_sha,
+			)
+		)
+	head = verify_chain(chain, REQUEST_ID)
+
+	info = CertificateInfo(
+		title="Hizmet Sözleşmesi / Service Agreement",
+		request_id=REQUEST_ID,
+		original_sha256=document_sha,
+		signed_sha256="",
+		company="Örnek Yazılım Ticaret A.Ş.",
+		completed_at=now + dt.timedelta(minutes=34),
+		language=language,
+		audit_head_hash=head,
+		signers=[
+			SignerEvidence(
+				name=signers[FillerRole.COMPANY][0],
+				role="company",
+				email=signers[FillerRole.COMPANY][1],
+				phone=signers[FillerRole.COMPANY][2],
+				ip="198.51.100.20",
+				user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0",
+				signed_at=now + dt.timedelta(minutes=2),
+				verified_by="desk login",
+			),
+			SignerEvidence(
+				name=signers[FillerRole.COUNTERPARTY][0],
+				role="counterparty",
+				email=signers[FillerRole.COUNTERPARTY][1],
+				phone=signers[FillerRole.COUNTERPARTY][2],
+				ip="203.0.113.7",
+				user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148 Safari/604.1",
+				signed_at=now + dt.timedelta(minutes=33),
+				verified_by="link + SMS code",
+			),
+		],
+		audit=[AuditLine(at=e.at, event=e.event, actor=e.actor) for e in chain],
+	)
+	seal = generate_self_signed("Örnek Yazılım e-Seal", "Örnek Yazılım Ticaret A.Ş.", country="TR")
+	return finalize(document, values, info, seal, hide=hits, location="İstanbul")

@@ -1,0 +1,39 @@
+"""Finalize a signed document: stamp every value, append the certificate, seal once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .anchors import AnchorHit
+from .certificate import CertificateInfo, build_certificate
+from .fields import FieldValue
+from .pdf import append_pdf, sha256_hex, stamp
+from .seal import SealCertificate, seal_pdf
+
+
+@dataclass
+class FinalizeResult:
+	pdf: bytes
+	original_sha256: str  # the document as sent for signature
+	signed_sha256: str  # after stamping the values, before the certificate and seal
+	sealed_sha256: str  # the file as delivered
+
+
+def finalize(
+	document: bytes,
+	values: list[FieldValue],
+	certificate: CertificateInfo,
+	seal: SealCertificate,
+	*,
+	hide: list[AnchorHit] | None = None,
+	reason: str = "Signed with crm_sign",
+	location: str = "",
+	timestamp_url: str | None = None,
+) -> FinalizeResult:
+	original_sha256 = sha256_hex(document)
+	stamped = stamp(document, values, hide=hide)
+	signed_sha256 = sha256_hex(stamped)
+	info = replace(certificate, original_sha256=original_sha256, signed_sha256=signed_sha256)
+	combined = append_pdf(stamped, build_certificate(info))
+	sealed = seal_pdf(combined, seal, reason=reason, location=location, timestamp_url=timestamp_url)
+	return FinalizeResult(sealed, original_sha256, signed_sha256, sha256_hex(sealed))
