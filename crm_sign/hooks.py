@@ -11,6 +11,37 @@ required_apps = ["frappe/erpnext"]
 export_python_type_annotations = True
 require_type_annotated_api_methods = True
 
+# Desk: the Sign button on every doctype enabled in Sign Settings, timeline actions, the designer.
+app_include_js = ["/assets/crm_sign/js/crm_sign_desk.js"]
+app_include_css = ["/assets/crm_sign/css/crm_sign_desk.css"]
+boot_session = "crm_sign.boot.boot_session"
+
+# The public signing page: /sign/<token> renders www/sign.html.
+website_route_rules = [{"from_route": "/sign/<token>", "to_route": "sign"}]
+
+additional_timeline_content = {"*": ["crm_sign.signing.timeline.sign_request_timeline"]}
+
+# Permissions follow the CRM record the request belongs to.
+has_permission = {
+	"Sign Request": "crm_sign.signing.permissions.sign_request_has_permission",
+	"Sign Audit Event": "crm_sign.signing.permissions.audit_event_has_permission",
+}
+permission_query_conditions = {
+	"Sign Request": "crm_sign.signing.permissions.sign_request_query_conditions",
+	"Sign Audit Event": "crm_sign.signing.permissions.audit_event_query_conditions",
+}
+
+scheduler_events = {
+	"cron": {
+		"*/5 * * * *": ["crm_sign.signing.delivery.retry_failed_deliveries"],
+		"*/15 * * * *": ["crm_sign.signing.finalize.sweep_stuck_requests"],
+	},
+}
+
+# Other apps can subscribe to signer events (viewed, signed, declined, completed, expired, cancelled);
+# see crm_sign/signing/events.py.
+crm_sign_event = []
+
 # Installation
 # ------------
 

@@ -2,6 +2,10 @@
 
 import frappe
 
+from crm_sign.signing.settings import DEFAULT_CONTACT_FIELDS
+
+ROLES = ("Sign Manager", "Sign User")
+
 
 def after_install() -> None:
 	after_migrate()
@@ -9,6 +13,29 @@ def after_install() -> None:
 
 def after_migrate() -> None:
 	"""Idempotent setup that must also reach sites upgraded from older versions."""
+	create_roles()
+	set_default_settings()
+	from crm_sign.signing.seal_certificate import ensure_seal_certificate
+
+	ensure_seal_certificate()
+
+
+def create_roles() -> None:
+	for role in ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(ignore_permissions=True)
+
+
+def set_default_settings() -> None:
+	"""Enable the CRM doctypes with their contact fields, once; later edits by the user are kept."""
+	settings = frappe.get_single("Sign Settings")
+	if settings.enabled_doctypes:
+		return
+	for doctype, fields in DEFAULT_CONTACT_FIELDS.items():
+		if frappe.db.exists("DocType", doctype):
+			settings.append("enabled_doctypes", {"document_type": doctype, **fields})
+	settings.flags.ignore_permissions = True
+	settings.save()
 
 
 def before_uninstall() -> None:
@@ -20,4 +47,5 @@ def before_tests() -> None:
 	from erpnext.setup.utils import before_tests as erpnext_before_tests
 
 	erpnext_before_tests()
+	after_migrate()
 	frappe.db.commit()  # nosemgrep: fixtures must survive the test runner's per-class rollback

@@ -1,0 +1,131 @@
+"""Whitelisted endpoints for the desk: the Sign dialog, preview, send, resend, cancel, company signing."""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe import _
+
+from crm_sign.engine.pdf import stamp
+from crm_sign.signing import requests
+from crm_sign.signing.documents import place_fields, prefilled_values, render_template_pdf, template_fields
+from crm_sign.signing.recipients import Recipient, find_recipient
+from crm_sign.signing.settings import enabled_doctypes, get_settings
+
+
+@frappe.whitelist()
+def get_sign_options(doctype: str, name: str) -> dict:
+	"""What the Sign dialog offers: the last used template first (Reuse), the others, the recipient."""
+	doc = frappe.get_doc(doctype, name)
+	doc.check_permission("read")
+	templates = frappe.get_all(
+		"Sign Template",
+		filters={"reference_doctype": doctype, "enabled": 1},
+		fields=["name", "template_name", "document_kind", "last_used_on", "channel"],
+		order_by="last_used_on desc, modified desc",
+	)
+	recipient = find_recipient(doc)
+	return {
+		"last_used": requests.last_used_template(doctype),
+		"templates": templates,
+		"recipient": recipient.__dict__,
+		"default_channel": get_settings().default_channel or "Email",
+		"can_create_template": frappe.has_permission("Sign Template", "create"),
+	}
+
+
+@frappe.whitelist()
+def send(
+	doctype: str,
+	name: str,
+	template: str,
+	channel: str | None = None,
+	recipient: str | dict | None = None,
+) -> dict:
+	"""Create the request from the record and send it. `recipient` may override name/email/mobile."""
+	doc = frappe.get_doc(doctype, name)
+	override = _recipient(doc, recipient)
+	request = requests.create_sign_request(doc, template, recipient=override, channel=channel or None)
+	return {"name": request.name, "status": frappe.db.get_value("Sign Request", request.name, "status")}
+
+
+def _recipient(doc, recipient: str | dict | None) -> Recipient | None:
+	if not recipient:
+		return None
+	data = json.loads(recipient) if isinstance(recipient, str) else recipient
+	found = find_recipient(doc)
+	return Recipient(
+		name=(data.get("name") or found.name or "").strip(),
+		email=(data.get("email") or "").strip(),
+		mobile=(data.get("mobile") or "").strip(),
+	)
+
+
+@frappe.whitelist()
+def preview(doctype: str, name: str, template: str) -> None:
+	"""The generated PDF with the record's values, before anything is sent (streams the file)."""
+	doc = frappe.get_doc(doctype, name)
+	doc.check_permission("read")
+	template_doc = frappe.get_doc("Sign Template", template)
+	pdf = render_template_pdf(template_doc, doc)
+	fields, hits = place_fields(template_fields(template_doc), pdf)
+	preview_pdf = stamp(pdf, prefilled_values(doc, fields), hide=hits)
+	_stream_pdf(preview_pdf, f"{template_doc.template_name}-{doc.name}-preview.pdf")
+
+
+@frappe.whitelist()
+def preview_template(template: str) -> str:
+	"""A URL that previews the template against its most recent record."""
+	template_doc = frappe.get_doc("Sign Template", template)
+	template_doc.check_permission("read")
+	names = frappe.get_list(template_doc.reference_doctype, pluck="name", order_by="modified desc", limit=1)
+	if not names:
+		frappe.throw(_("There is no {0} to preview this template with").format(_(template_doc.reference_doctype)))
+	query = frappe.utils.get_url(
+		"/api/method/crm_sign.api.desk.preview?"
+		+ frappe.utils.urlencode({"doctype": template_doc.reference_doctype, "name": names[0], "template": template})
+	)
+	return query
+
+
+def _stream_pdf(content: bytes, file_name: str) -> None:
+	frappe.local.response.filename = file_name
+	frappe.local.response.filecontent = content
+	frappe.local.response.type = "pdf"
+
+
+def _request_for_action(request: str):
+	doc = frappe.get_doc("Sign Request", request)
+	doc.check_permission("write")
+	return doc
+
+
+@frappe.whitelist(methods=["POST"])
+def resend(request: str) -> int:
+	return len(requests.resend(_request_for_action(request)))
+
+
+@frappe.whitelist(methods=["POST"])
+def cancel(request: str) -> str:
+	doc = _request_for_action(request)
+	requests.cancel_request(doc)
+	return doc.status
+
+
+@frappe.whitelist(methods=["POST"])
+def get_company_signing_link(request: str) -> str:
+	"""A fresh signing link for the company signer, only for that user (or a System Manager)."""
+	doc = frappe.get_doc("Sign Request", request)
+	doc.check_permission("read")
+	row = next((r for r in doc.signers if r.signer_role == "Company" and r.status in ("Pending", "Viewed")), None)
+	if row is None:
+		frappe.throw(_("It is not the company's turn to sign {0}").format(request))
+	if row.user != frappe.session.user and "System Manager" not in frappe.get_roles():
+		frappe.throw(_("Only {0} can sign for the company").format(row.user), frappe.PermissionError)
+	return requests.issue_link(doc, row)
+
+
+@frappe.whitelist()
+def get_enabled_doctypes() -> list[str]:
+	return enabled_doctypes()

@@ -1,0 +1,79 @@
+"""Guest endpoints of the signing page. Every call checks the link token; state changes are POST;
+all are rate-limited per IP and per token. Work that Frappe only allows a real user to do runs as
+the request's owner inside the services."""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe import _
+from frappe.rate_limiter import rate_limit
+
+from crm_sign.signing import requests, signer_session
+
+# A signer needs a handful of calls per visit; a guesser hits these long before finding a token.
+READ_LIMIT, WRITE_LIMIT, WINDOW = 60, 20, 10 * 60
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(key="token", limit=READ_LIMIT, seconds=WINDOW)
+def open_document(token: str) -> dict:
+	"""What the page shows for this link; records "viewed" once per visit."""
+	request, row = signer_session.resolve(token)
+	return signer_session.page_data(request, row, mark_viewed=True)
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+@rate_limit(key="token", limit=READ_LIMIT, seconds=WINDOW)
+def document(token: str) -> None:
+	"""The document to sign (or the sealed copy once completed), only through a valid link."""
+	request, row = signer_session.resolve(token)
+	signer_session.require_code(request, row)
+	content, file_name = signer_session.document_bytes(request)
+	frappe.local.response.filename = file_name
+	frappe.local.response.filecontent = content
+	frappe.local.response.type = "pdf"
+	frappe.local.response.display_content_as = "inline"
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(key="token", limit=5, seconds=WINDOW)
+def send_code(token: str) -> dict:
+	request, row = signer_session.resolve(token)
+	return signer_session.send_code(request, row)
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(key="token", limit=WRITE_LIMIT, seconds=WINDOW)
+def verify_code(token: str, code: str) -> dict:
+	request, row = signer_session.resolve(token)
+	return signer_session.verify_code(request, row, code)
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"], xss_safe=True)
+@rate_limit(key="token", limit=WRITE_LIMIT, seconds=WINDOW)
+def sign(token: str, signature: str, values: str | dict | None = None, consent: int | str = 0) -> dict:
+	"""Sign with the drawn or typed signature (a PNG data URL) and the signer's field values.
+
+	xss_safe: the values are escaped wherever they are shown, and the PNG must stay byte-exact."""
+	request, row = signer_session.resolve(token)
+	signer_session.require_code(request, row)
+	if str(consent) not in ("1", "true", "True"):
+		frappe.throw(_("Please accept the terms of electronic signature."), title=_("Consent required"))
+	data = json.loads(values) if isinstance(values, str) and values else (values or {})
+	if not isinstance(data, dict):
+		frappe.throw(_("Invalid field values"))
+	requests.record_signature(request, row, {str(k): v for k, v in data.items()}, signature)
+	frappe.db.commit()  # nosemgrep: the signature must be durable before the page says "signed"
+	request.reload()
+	return {"status": request.status}
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(key="token", limit=WRITE_LIMIT, seconds=WINDOW)
+def decline(token: str, reason: str) -> dict:
+	request, row = signer_session.resolve(token)
+	signer_session.require_code(request, row)
+	requests.decline(request, row, reason)
+	return {"status": "Declined"}

@@ -1,0 +1,1 @@
+"""Delivery channels. `twilio_sms` has no frappe import so it is tested with plain pytest."""

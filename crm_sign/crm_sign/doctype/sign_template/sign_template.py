@@ -1,0 +1,105 @@
+# Copyright (c) 2026, crm_sign contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import cint, flt
+
+# Boxes may touch the page edge; allow for float rounding from the designer.
+PAGE_TOLERANCE = 1.0001
+
+
+class SignTemplate(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from crm_sign.crm_sign.doctype.sign_template_field.sign_template_field import SignTemplateField
+		from crm_sign.crm_sign.doctype.sign_template_role.sign_template_role import SignTemplateRole
+
+		channel: DF.Literal["", "Email", "SMS", "Email and SMS"]
+		company_signer: DF.Link | None
+		company_signer_field: DF.Data | None
+		document_kind: DF.Literal["Contract", "Quotation", "Invoice", "Other"]
+		email_body: DF.TextEditor | None
+		email_subject: DF.Data | None
+		enabled: DF.Check
+		fields: DF.Table[SignTemplateField]
+		language: DF.Link | None
+		last_used_on: DF.Datetime | None
+		link_lifetime_days: DF.Int
+		max_reminders: DF.Int
+		otp_method: DF.Literal["", "None", "SMS", "Email"]
+		pdf_file: DF.Attach | None
+		print_format: DF.Link | None
+		reference_doctype: DF.Link
+		reminder_interval_days: DF.Int
+		roles: DF.Table[SignTemplateRole]
+		signing_order: DF.Literal["", "Company first", "Counterparty first", "Parallel"]
+		sms_text: DF.SmallText | None
+		source_type: DF.Literal["Print Format", "Uploaded PDF"]
+		template_name: DF.Data
+		use_count: DF.Int
+	# end: auto-generated types
+
+	def validate(self):
+		self.validate_reference_doctype()
+		self.validate_source()
+		self.validate_fields()
+
+	def validate_reference_doctype(self):
+		if not self.reference_doctype:
+			return
+		doctype = frappe.db.get_value(
+			"DocType", self.reference_doctype, ["istable", "issingle"], as_dict=True
+		)
+		if doctype and (doctype.istable or doctype.issingle):
+			frappe.throw(
+				_("{0} cannot be signed: child tables and single DocTypes are not supported").format(
+					frappe.bold(_(self.reference_doctype))
+				)
+			)
+
+	def validate_source(self):
+		if self.source_type == "Print Format" and not self.print_format:
+			frappe.throw(_("Select the Print Format that renders the document"))
+		if self.source_type == "Uploaded PDF" and not self.pdf_file:
+			frappe.throw(_("Attach the PDF file to be signed"))
+
+	def validate_fields(self):
+		for row in self.fields:
+			self.validate_field_row(row)
+
+	def validate_field_row(self, row):
+		if cint(row.page) < 1:
+			frappe.throw(_("Row {0}: Page must be 1 or more").format(row.idx))
+
+		x, y, width, height = (flt(row.pos_x), flt(row.pos_y), flt(row.width), flt(row.height))
+		if any((x, y, width, height)):
+			if width <= 0 or height <= 0:
+				frappe.throw(_("Row {0}: Width and Height must be greater than 0").format(row.idx))
+			if x < 0 or y < 0 or x + width > PAGE_TOLERANCE or y + height > PAGE_TOLERANCE:
+				frappe.throw(
+					_("Row {0}: The box must lie inside the page (X, Y, Width and Height are 0 to 1)").format(
+						row.idx
+					)
+				)
+		elif not (row.anchor or "").strip():
+			frappe.throw(
+				_("Row {0}: Place {1} on the page with the Designer or give it an Anchor").format(
+					row.idx, frappe.bold(row.field_label)
+				)
+			)
+
+		if flt(row.font_size) <= 0:
+			frappe.throw(_("Row {0}: Font Size must be greater than 0").format(row.idx))
+
+		if row.filled_by == "Prefilled" and not (row.source or "").strip():
+			frappe.throw(
+				_("Row {0}: Prefilled field {1} needs a Source").format(row.idx, frappe.bold(row.field_label))
+			)

@@ -1,0 +1,156 @@
+"""Build a template's document for a record: render, place fields, resolve prefilled values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import frappe
+from frappe import _
+
+from crm_sign.engine.anchors import AnchorHit, find_anchors, place_anchored_fields
+from crm_sign.engine.errors import (
+	EncryptedPDFError,
+	FieldPathError,
+	InvalidPDFError,
+	SignEngineError,
+)
+from crm_sign.engine.fieldmap import FieldMapContext, FormatSettings, resolve_fields
+from crm_sign.engine.fields import Box, Field, FieldType, FieldValue, FillerRole
+from crm_sign.engine.pdf import read_pdf
+from crm_sign.signing.settings import site_variables
+
+FIELD_TYPES = {
+	"Text": FieldType.TEXT,
+	"Long Text": FieldType.LONG_TEXT,
+	"Date": FieldType.DATE,
+	"Checkbox": FieldType.CHECKBOX,
+	"Signature": FieldType.SIGNATURE,
+	"Initials": FieldType.INITIALS,
+	"Full Name": FieldType.FULL_NAME,
+	"Email": FieldType.EMAIL,
+	"Phone": FieldType.PHONE,
+	"Image": FieldType.IMAGE,
+}
+FILLED_BY = {"Prefilled": FillerRole.PREFILLED, "Company": FillerRole.COMPANY, "Counterparty": FillerRole.COUNTERPARTY}
+FIELD_TYPE_LABELS = {v: k for k, v in FIELD_TYPES.items()}
+FILLED_BY_LABELS = {v: k for k, v in FILLED_BY.items()}
+
+
+class LinkedRecord(dict):
+	"""A linked document's values that still prints as the link's name (``customer`` vs ``customer.x``)."""
+
+	def __str__(self) -> str:
+		return str(self.get("name", ""))
+
+
+def render_template_pdf(template, doc) -> bytes:
+	"""The template's document for `doc`: its Print Format rendered by Frappe, or the uploaded PDF."""
+	if template.source_type == "Uploaded PDF":
+		if not template.pdf_file:
+			frappe.throw(_("Sign Template {0} has no PDF file").format(template.name))
+		content = frappe.get_doc("File", {"file_url": template.pdf_file}).get_content()
+		data = content.encode() if isinstance(content, str) else content
+	else:
+		data = frappe.get_print(
+			doc.doctype,
+			doc.name,
+			print_format=template.print_format or None,
+			doc=doc,
+			as_pdf=True,
+			no_letterhead=0,
+		)
+	check_pdf(data)
+	return data
+
+
+def check_pdf(data: bytes) -> None:
+	"""Translate the engine's PDF errors into clear messages for the user."""
+	try:
+		read_pdf(data)
+	except EncryptedPDFError:
+		frappe.throw(_("The PDF is encrypted. Upload an unprotected copy."), title=_("Encrypted PDF"))
+	except InvalidPDFError as e:
+		frappe.throw(_("The file is not a readable PDF: {0}").format(str(e)), title=_("Invalid PDF"))
+
+
+def template_fields(template) -> list[Field]:
+	fields = []
+	for row in template.fields:
+		has_box = all(row.get(k) for k in ("width", "height"))
+		fields.append(
+			Field(
+				name=row.name or f"field{row.idx}",
+				type=FIELD_TYPES.get(row.field_type, FieldType.TEXT),
+				role=FILLED_BY.get(row.filled_by, FillerRole.PREFILLED),
+				page=(row.page or 1) - 1 if has_box else None,
+				box=Box(row.pos_x or 0, row.pos_y or 0, row.width, row.height) if has_box else None,
+				anchor=(row.anchor or "").strip() or None if not has_box else None,
+				font_size=row.font_size or 10,
+				required=bool(row.required),
+				source=row.source,
+				label=row.field_label,
+				format=row.value_format,
+			)
+		)
+	return fields
+
+
+def place_fields(fields: list[Field], pdf: bytes) -> tuple[list[Field], list[AnchorHit]]:
+	"""Resolve anchor fields; fields for anchors the document lacks are reported clearly."""
+	hits = find_anchors(pdf)
+	try:
+		return place_anchored_fields(fields, hits), hits
+	except SignEngineError as e:
+		frappe.throw(_("The document does not match the template: {0}").format(str(e)))
+
+
+def format_settings(doc) -> FormatSettings:
+	from frappe.utils import cint
+
+	system = frappe.get_system_settings
+	return FormatSettings(
+		date_format=system("date_format") or "dd-mm-yyyy",
+		number_format=system("number_format") or "#,###.##",
+		currency_precision=cint(system("currency_precision") or 2),
+		currency=doc.get("currency") or "",
+	)
+
+
+def record_context(doc, fields: list[Field]) -> dict[str, Any]:
+	"""`doc` as a dict, with Link fields named by a dotted source expanded into the linked document."""
+	record = doc.as_dict(convert_dates_to_str=True, no_default_fields=False)
+	meta = frappe.get_meta(doc.doctype)
+	for field in fields:
+		source = (field.source or "").lstrip("=")
+		for token in _dotted_roots(source):
+			df = meta.get_field(token)
+			if not df or df.fieldtype not in ("Link", "Dynamic Link") or isinstance(record.get(token), dict):
+				continue
+			target = df.options if df.fieldtype == "Link" else doc.get(df.options)
+			value = doc.get(token)
+			if target and value and frappe.db.exists(target, value):
+				linked = frappe.get_doc(target, value)
+				if frappe.has_permission(target, "read", linked):
+					record[token] = LinkedRecord(linked.as_dict(convert_dates_to_str=True))
+	return record
+
+
+def _dotted_roots(source: str) -> set[str]:
+	import re
+
+	return set(re.findall(r"(?<![\w.\]])([A-Za-z_]\w*)\s*\.", source))
+
+
+def prefilled_values(doc, fields: list[Field]) -> list[FieldValue]:
+	context = FieldMapContext(record_context(doc, fields), site_variables(), format_settings(doc))
+	try:
+		return resolve_fields(fields, context)
+	except FieldPathError as e:
+		frappe.throw(
+			_("The template reads {0}, which {1} {2} does not have. Fill it in or fix the template.").format(
+				e.path, _(doc.doctype), doc.name
+			),
+			title=_("Missing value"),
+		)
+	except SignEngineError as e:
+		frappe.throw(_("The template's field map cannot be evaluated: {0}").format(str(e)))

@@ -1,0 +1,172 @@
+"""Finalize a fully signed request in a background job: stamp, certify, seal, store, send copies."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import add_to_date, cint, get_datetime, now_datetime
+
+from crm_sign.engine import finalize as engine_finalize
+from crm_sign.engine.certificate import AuditLine, CertificateInfo, SignerEvidence
+from crm_sign.engine.fields import Box, Field, FieldValue
+from crm_sign.engine.images import load_image
+from crm_sign.signing import events
+from crm_sign.signing.audit_log import chain_of, log_event, verify_request_chain
+from crm_sign.signing.documents import FIELD_TYPES, FILLED_BY
+from crm_sign.signing.seal_certificate import site_seal_certificate
+
+MAX_FINALIZE_ATTEMPTS = 5
+
+
+def enqueue_finalize(request_name: str) -> None:
+	frappe.enqueue(
+		"crm_sign.signing.finalize.finalize_request",
+		queue="long",
+		request_name=request_name,
+		job_id=f"crm_sign_finalize::{request_name}",
+		deduplicate=True,
+		now=bool(frappe.flags.in_test),
+		enqueue_after_commit=not frappe.flags.in_test,
+	)
+
+
+def finalize_request(request_name: str) -> None:
+	"""Idempotent: a request that is already Completed is left alone; a failure is recorded for the sweep."""
+	frappe.db.get_value("Sign Request", request_name, "name", for_update=True)
+	request = frappe.get_doc("Sign Request", request_name)
+	if request.status != "Partially Signed" or any(
+		row.status != "Signed" for row in request.signers if row.signer_role in ("Company", "Counterparty")
+	):
+		return
+	previous_user = frappe.session.user
+	frappe.set_user(request.owner)  # the job may have been started by a guest's signature
+	try:
+		result = _seal(request)
+		_store_and_announce(request, result)
+	except Exception as e:
+		frappe.db.rollback()
+		request = frappe.get_doc("Sign Request", request_name)
+		request.db_set(
+			{"finalize_attempts": cint(request.finalize_attempts) + 1, "last_error": _("Sealing failed: {0}").format(str(e))[:1000]}
+		)
+		frappe.log_error(title=f"crm_sign: finalizing {request_name} failed", reference_doctype="Sign Request", reference_name=request_name)
+	finally:
+		frappe.set_user(previous_user)
+
+
+def _seal(request) -> engine_finalize.FinalizeResult:
+	unsigned = frappe.get_doc("File", {"file_url": request.unsigned_pdf}).get_content()
+	unsigned = unsigned.encode() if isinstance(unsigned, str) else unsigned
+	# Prefilled values are already in the document that was sent; stamp what the signers added.
+	values = [
+		_field_value(row) for row in request.field_values if row.filled_by != "Prefilled" and row.value not in (None, "")
+	]
+	info = CertificateInfo(
+		title=request.title or request.name,
+		request_id=request.name,
+		original_sha256=request.original_sha256,
+		signed_sha256="",
+		company=frappe.defaults.get_global_default("company") or "",
+		completed_at=now_datetime(),
+		language="tr" if (request.language or "").startswith("tr") else "en",
+		audit_head_hash=verify_request_chain(request.name),
+		signers=[_evidence(request, row) for row in request.signers if row.status == "Signed"],
+		audit=[AuditLine(at=e.at, event=e.event, actor=e.actor) for e in chain_of(request.name)],
+	)
+	settings = frappe.get_cached_doc("Sign Settings")
+	return engine_finalize.finalize(
+		unsigned,
+		values,
+		info,
+		site_seal_certificate(),
+		reason=_("Signed electronically with crm_sign"),
+		location=frappe.utils.get_url(),
+		timestamp_url=settings.timestamp_url or None,
+	)
+
+
+def _field_value(row) -> FieldValue:
+	field = Field(
+		name=row.field_name,
+		type=FIELD_TYPES.get(row.field_type),
+		role=FILLED_BY.get(row.filled_by),
+		page=(row.page or 1) - 1,
+		box=Box(row.pos_x or 0, row.pos_y or 0, row.width, row.height),
+		font_size=row.font_size or 10,
+		required=bool(row.required),
+		label=row.field_label,
+	)
+	value = row.value
+	if field.type.is_image:
+		value = load_image(value).data
+	elif field.type.value == "checkbox":
+		value = value == "1"
+	return FieldValue(field, value)
+
+
+def _evidence(request, row) -> SignerEvidence:
+	verified = _("desk login") if row.signer_role == "Company" else _("personal link")
+	if row.otp_verified:
+		verified += " + " + _("one-time code ({0})").format(_(request.otp_method))
+	return SignerEvidence(
+		name=row.signer_name or "",
+		role=_(row.signer_role),
+		email=row.email,
+		phone=row.mobile,
+		ip=row.ip_address,
+		user_agent=row.user_agent,
+		signed_at=get_datetime(row.signed_on) if row.signed_on else None,
+		verified_by=verified,
+	)
+
+
+def _store_and_announce(request, result) -> None:
+	from crm_sign.signing.requests import save_private_file
+
+	file_name = f"{request.name}-signed.pdf"
+	file = save_private_file(request, file_name, result.pdf, "signed_pdf")
+	save_private_file(request, file_name, result.pdf, doctype=request.reference_doctype, name=request.reference_name)
+	request.db_set(
+		{
+			"signed_pdf": file.file_url,
+			"signed_sha256": result.signed_sha256,
+			"final_sha256": result.sealed_sha256,
+			"status": "Completed",
+			"completed_on": now_datetime(),
+			"last_error": "",
+		}
+	)
+	log_event(request, "sealed", actor="system", data={"sha256": result.sealed_sha256}, document_sha256=result.sealed_sha256)
+	log_event(request, "completed", actor="system", document_sha256=result.sealed_sha256)
+	_email_copies(request, file)
+	events.publish(request, "completed", None)
+
+
+def _email_copies(request, file) -> None:
+	recipients = sorted({row.email for row in request.signers if row.email})
+	if not recipients:
+		return
+	frappe.sendmail(
+		recipients=recipients,
+		subject=_("Signed: {0}").format(request.title),
+		message=_("<p>Everyone has signed {0}. The sealed PDF with its certificate of completion is attached.</p>").format(
+			frappe.utils.escape_html(request.title)
+		),
+		attachments=[{"fid": file.name}],
+		reference_doctype="Sign Request",
+		reference_name=request.name,
+	)
+
+
+def sweep_stuck_requests() -> None:
+	"""Scheduler: retry requests that have every signature but no sealed file (a failed or lost job)."""
+	stale = add_to_date(now_datetime(), minutes=-10)
+	names = frappe.get_all(
+		"Sign Request",
+		filters={"status": "Partially Signed", "modified": ("<", stale), "finalize_attempts": ("<", MAX_FINALIZE_ATTEMPTS)},
+		pluck="name",
+	)
+	for name in names:
+		request = frappe.get_doc("Sign Request", name)
+		if all(row.status == "Signed" for row in request.signers if row.signer_role in ("Company", "Counterparty")):
+			enqueue_finalize(name)

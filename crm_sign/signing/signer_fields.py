@@ -1,0 +1,64 @@
+"""Check what a signer submits before it touches the document."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import frappe
+from frappe import _
+
+from crm_sign.engine.errors import InvalidImageError
+from crm_sign.engine.images import load_image
+
+MAX_SIGNATURE_BYTES = 500_000
+MAX_TEXT_LENGTH = 2000
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def validated_values(request, row, filled_by: str, values: dict[str, str], signature_image: str) -> dict[str, str]:
+	"""The signer's values by field name; images become PNG data URLs. Raises a clear error otherwise."""
+	check_signature_image(signature_image)
+	clean: dict[str, str] = {}
+	for field in request.field_values:
+		if field.filled_by != filled_by:
+			continue
+		if field.field_type in ("Signature", "Initials"):
+			raw = values.get(field.field_name) or signature_image
+			check_signature_image(raw)
+			clean[field.field_name] = raw
+			continue
+		value = values.get(field.field_name)
+		if field.field_type == "Full Name" and not value:
+			value = row.signer_name
+		if field.field_type == "Date" and not value:
+			value = frappe.utils.formatdate(frappe.utils.nowdate())
+		if field.field_type == "Checkbox":
+			value = "1" if str(value).lower() in ("1", "true", "on", "yes") else "0"
+			if field.required and value != "1":
+				frappe.throw(_("Please tick {0}").format(field.field_label or field.field_name))
+		value = "" if value is None else str(value).strip()
+		if len(value) > MAX_TEXT_LENGTH:
+			frappe.throw(_("{0} is too long").format(field.field_label or field.field_name))
+		if field.required and not value:
+			frappe.throw(_("Please fill in {0}").format(field.field_label or field.field_name))
+		if value and field.field_type == "Email" and not EMAIL_PATTERN.match(value):
+			frappe.throw(_("{0} is not a valid e-mail address").format(value))
+		clean[field.field_name] = value
+	return clean
+
+
+def check_signature_image(data_url: str) -> None:
+	"""Only PNG data URLs of a sane size are accepted as signatures."""
+	if not data_url or not data_url.startswith("data:image/png;base64,"):
+		frappe.throw(_("The signature must be a PNG image."), title=_("Invalid signature"))
+	try:
+		raw = base64.b64decode(data_url.split(",", 1)[1], validate=True)
+	except (ValueError, IndexError):
+		frappe.throw(_("The signature image is damaged."), title=_("Invalid signature"))
+	if len(raw) > MAX_SIGNATURE_BYTES:
+		frappe.throw(_("The signature image is too large."), title=_("Invalid signature"))
+	try:
+		load_image(raw, allowed_formats=("PNG",))
+	except InvalidImageError as e:
+		frappe.throw(_("The signature image is not usable: {0}").format(str(e)), title=_("Invalid signature"))

@@ -1,0 +1,141 @@
+"""What a guest holding a link token may see and do."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import get_datetime, now_datetime
+
+from crm_sign.engine import tokens
+from crm_sign.engine.errors import OneTimeCodeError
+from crm_sign.signing import requests
+from crm_sign.signing.audit_log import log_event
+from crm_sign.signing.settings import get_settings, token_secret
+
+
+def resolve(token: str):
+	"""(request, signer row) or a 404 that says nothing about why (unknown and malformed look alike)."""
+	request, row = requests.find_signer_by_token(token or "")
+	if request is None:
+		raise frappe.DoesNotExistError(_("This signing link is not valid."))
+	return request, row
+
+
+def page_data(request, row, mark_viewed: bool = False) -> dict:
+	state = requests.link_state(request, row)
+	if state == "open" and mark_viewed and not code_required(request, row):
+		requests.mark_viewed(request, row)
+	filled_by = "Company" if row.signer_role == "Company" else "Counterparty"
+	fields = [
+		{
+			"name": f.field_name,
+			"label": f.field_label,
+			"type": f.field_type,
+			"page": f.page,
+			"x": f.pos_x,
+			"y": f.pos_y,
+			"w": f.width,
+			"h": f.height,
+			"required": bool(f.required),
+			"value": f.value if f.field_type not in ("Signature", "Initials", "Image") else "",
+		}
+		for f in request.field_values
+		if f.filled_by == filled_by
+	]
+	return {
+		"state": state,
+		"title": request.title,
+		"sender": frappe.utils.get_fullname(request.owner),
+		"company": frappe.defaults.get_global_default("company") or "",
+		"signer_name": row.signer_name,
+		"role": row.signer_role,
+		"fields": fields if state == "open" else [],
+		"consent_text": _(get_settings().consent_text or ""),
+		"code_required": code_required(request, row),
+		"code_channel": request.otp_method,
+		"expires_on": str(request.expires_on or ""),
+		"declined_reason": request.declined_reason if state == "declined" else "",
+	}
+
+
+def code_required(request, row) -> bool:
+	return request.otp_method in ("SMS", "Email") and row.signer_role != "Company" and not row.otp_verified
+
+
+def require_code(request, row) -> None:
+	if requests.link_state(request, row) == "open" and code_required(request, row):
+		frappe.throw(_("Please enter the code we sent you first."), frappe.PermissionError, title=_("Code required"))
+
+
+def document_bytes(request) -> tuple[bytes, str]:
+	url = request.signed_pdf if request.status == "Completed" and request.signed_pdf else request.unsigned_pdf
+	content = frappe.get_doc("File", {"file_url": url}).get_content()
+	content = content.encode() if isinstance(content, str) else content
+	suffix = "signed" if url == request.signed_pdf else "document"
+	return content, f"{request.name}-{suffix}.pdf"
+
+
+def _code_state(row) -> tokens.OneTimeCode:
+	return tokens.OneTimeCode(
+		code_hash=row.otp_hash or "",
+		expires_at=get_datetime(row.otp_expires_on) if row.otp_expires_on else None,
+		attempts=row.otp_attempts or 0,
+		sends=row.otp_sends or 0,
+		last_sent_at=get_datetime(row.otp_last_sent_on) if row.otp_last_sent_on else None,
+		verified=bool(row.otp_verified),
+	)
+
+
+def _store_code_state(row, state: tokens.OneTimeCode) -> None:
+	row.db_set(
+		{
+			"otp_hash": state.code_hash,
+			"otp_expires_on": state.expires_at,
+			"otp_attempts": state.attempts,
+			"otp_sends": state.sends,
+			"otp_last_sent_on": state.last_sent_at,
+			"otp_verified": int(state.verified),
+		}
+	)
+
+
+def send_code(request, row) -> dict:
+	from crm_sign.signing import delivery
+
+	if requests.link_state(request, row) != "open" or not code_required(request, row):
+		frappe.throw(_("No code is needed for this link."))
+	try:
+		code, state = tokens.issue_code(_code_state(row), token_secret(), row.name, now_datetime())
+	except OneTimeCodeError as e:
+		frappe.throw(_(e.reason), title=_("Code not sent"))
+	_store_code_state(row, state)
+	delivery.send_code(request, row, code)
+	who = row.mobile if request.otp_method == "SMS" else row.email
+	log_event(request, "code_sent", actor=who, data={"channel": request.otp_method})
+	return {"sent_to": _masked(who, request.otp_method)}
+
+
+def verify_code(request, row, code: str) -> dict:
+	frappe.db.get_value("Sign Request", request.name, "name", for_update=True)
+	row.reload()
+	state = _code_state(row)
+	try:
+		state = tokens.verify_code(state, code, token_secret(), row.name, now_datetime())
+	except OneTimeCodeError as e:
+		_store_code_state(row, state)
+		log_event(request, "code_failed", actor=row.email or row.mobile, data={"attempts_left": e.attempts_left})
+		frappe.db.commit()  # nosemgrep: a wrong code must count even though the call fails
+		frappe.throw(
+			_(e.reason) + (" " + _("{0} tries left.").format(e.attempts_left) if e.attempts_left else ""),
+			title=_("Wrong code"),
+		)
+	_store_code_state(row, state)
+	log_event(request, "code_verified", actor=row.email or row.mobile)
+	requests.mark_viewed(request, row)
+	return page_data(request, row)
+
+
+def _masked(value: str, method: str) -> str:
+	from crm_sign.engine.certificate import mask_email, mask_phone
+
+	return mask_phone(value or "") if method == "SMS" else mask_email(value or "")
