@@ -1,4 +1,5 @@
 import dataclasses
+import itertools
 
 import pytest
 
@@ -26,7 +27,7 @@ def make_chain(n=5, chain_id="SIGN-1"):
 def test_chain_links_and_verifies():
 	chain = make_chain()
 	assert chain[0].prev_hash == GENESIS_HASH
-	assert all(b.prev_hash == a.hash for a, b in zip(chain, chain[1:], strict=False))
+	assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
 	assert verify_chain(chain, "SIGN-1") == chain[-1].hash
 	assert verify_chain([]) == GENESIS_HASH
 

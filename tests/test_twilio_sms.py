@@ -3,18 +3,22 @@ import socket
 import pytest
 
 from crm_sign.channels.twilio_sms import SMSDeliveryError, TwilioConfig, normalize_number, send_twilio_sms
-from tests.loopback_sms import LoopbackTwilio
+from crm_sign.tests.loopback_sms import LoopbackTwilio
 
 SID = "AC" + "1" * 32
 
 
 def config(url, **kw):
-	return TwilioConfig(account_sid=SID, auth_token="secret", from_number="+15005550006", api_base_url=url, **kw)
+	return TwilioConfig(
+		account_sid=SID, auth_token="secret", from_number="+15005550006", api_base_url=url, **kw
+	)
 
 
 def test_message_reaches_gateway_with_link():
 	with LoopbackTwilio() as gateway:
-		sid = send_twilio_sms(config(gateway.url), "+90 (532) 111-22-33", "Sign here: https://crm.example/sign/abc")
+		sid = send_twilio_sms(
+			config(gateway.url), "+90 (532) 111-22-33", "Sign here: https://crm.example/sign/abc"
+		)
 	assert sid.startswith("SM")
 	[request] = gateway.received
 	assert request["path"] == f"/2010-04-01/Accounts/{SID}/Messages.json"

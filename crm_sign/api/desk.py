@@ -81,10 +81,14 @@ def preview_template(template: str) -> str:
 	template_doc.check_permission("read")
 	names = frappe.get_list(template_doc.reference_doctype, pluck="name", order_by="modified desc", limit=1)
 	if not names:
-		frappe.throw(_("There is no {0} to preview this template with").format(_(template_doc.reference_doctype)))
+		frappe.throw(
+			_("There is no {0} to preview this template with").format(_(template_doc.reference_doctype))
+		)
 	query = frappe.utils.get_url(
 		"/api/method/crm_sign.api.desk.preview?"
-		+ frappe.utils.urlencode({"doctype": template_doc.reference_doctype, "name": names[0], "template": template})
+		+ frappe.utils.urlencode(
+			{"doctype": template_doc.reference_doctype, "name": names[0], "template": template}
+		)
 	)
 	return query
 
@@ -118,7 +122,9 @@ def get_company_signing_link(request: str) -> str:
 	"""A fresh signing link for the company signer, only for that user (or a System Manager)."""
 	doc = frappe.get_doc("Sign Request", request)
 	doc.check_permission("read")
-	row = next((r for r in doc.signers if r.signer_role == "Company" and r.status in ("Pending", "Viewed")), None)
+	row = next(
+		(r for r in doc.signers if r.signer_role == "Company" and r.status in ("Pending", "Viewed")), None
+	)
 	if row is None:
 		frappe.throw(_("It is not the company's turn to sign {0}").format(request))
 	if row.user != frappe.session.user and "System Manager" not in frappe.get_roles():

@@ -26,7 +26,7 @@ def open_document(token: str) -> dict:
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
 @rate_limit(key="token", limit=READ_LIMIT, seconds=WINDOW)
-def document(token: str) -> None:
+def document(token: str, download: int | str = 0) -> None:
 	"""The document to sign (or the sealed copy once completed), only through a valid link."""
 	request, row = signer_session.resolve(token)
 	signer_session.require_code(request, row)
@@ -34,7 +34,7 @@ def document(token: str) -> None:
 	frappe.local.response.filename = file_name
 	frappe.local.response.filecontent = content
 	frappe.local.response.type = "pdf"
-	frappe.local.response.display_content_as = "inline"
+	frappe.local.response.display_content_as = "attachment" if str(download) in ("1", "true") else "inline"
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
@@ -65,9 +65,10 @@ def sign(token: str, signature: str, values: str | dict | None = None, consent: 
 	if not isinstance(data, dict):
 		frappe.throw(_("Invalid field values"))
 	requests.record_signature(request, row, {str(k): v for k, v in data.items()}, signature)
-	frappe.db.commit()  # nosemgrep: the signature must be durable before the page says "signed"
+	# Frappe commits a successful POST before it answers, so the page never says "signed" too early.
 	request.reload()
-	return {"status": request.status}
+	row = next(r for r in request.signers if r.name == row.name)
+	return {"status": request.status, "state": requests.link_state(request, row)}
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])

@@ -22,7 +22,13 @@ ROLE_OF_ANCHOR = {"company": FillerRole.COMPANY, "client": FillerRole.COUNTERPAR
 def demo_fields(document: bytes) -> tuple[list[Field], list]:
 	"""Prefilled fields placed by box on page 1, signer fields found through anchor tags."""
 	fields = [
-		Field("customer", FieldType.TEXT, page=0, box=Box(0.35, 0.80, 0.55, 0.03), source="customer.customer_name"),
+		Field(
+			"customer",
+			FieldType.TEXT,
+			page=0,
+			box=Box(0.35, 0.80, 0.55, 0.03),
+			source="customer.customer_name",
+		),
 		Field(
 			"amount",
 			FieldType.TEXT,
@@ -30,7 +36,14 @@ def demo_fields(document: bytes) -> tuple[list[Field], list]:
 			box=Box(0.35, 0.84, 0.3, 0.03),
 			source="=money(opportunity_amount, currency, '#.###,##')",
 		),
-		Field("date", FieldType.DATE, page=0, box=Box(0.70, 0.84, 0.2, 0.03), source="transaction_date", format="date:dd.mm.yyyy"),
+		Field(
+			"date",
+			FieldType.DATE,
+			page=0,
+			box=Box(0.70, 0.84, 0.2, 0.03),
+			source="transaction_date",
+			format="date:dd.mm.yyyy",
+		),
 	]
 	hits = find_anchors(document)
 	for hit in hits:

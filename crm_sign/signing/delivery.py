@@ -64,7 +64,9 @@ def _template_text(request, fieldname: str, default: str) -> str:
 
 def send_email(request, row, link: str, reason: str) -> None:
 	context = message_context(request, row, link)
-	subject = frappe.render_template(_template_text(request, "email_subject", _(DEFAULT_EMAIL_SUBJECT)), context)
+	subject = frappe.render_template(
+		_template_text(request, "email_subject", _(DEFAULT_EMAIL_SUBJECT)), context
+	)
 	body = frappe.render_template(_template_text(request, "email_body", DEFAULT_EMAIL_BODY), context)
 	if "{{ link }}" not in _template_text(request, "email_body", "{{ link }}") and link not in body:
 		body += f'<p><a href="{link}">{link}</a></p>'  # a custom body without the link still carries it
@@ -80,7 +82,9 @@ def send_email(request, row, link: str, reason: str) -> None:
 	log_event(request, "sent", who=row.email, data={"channel": "Email", "to": row.email, "reason": reason})
 
 
-def deliver_sms_job(request_name: str, signer_name: str, link: str, reason: str = "invite", user: str | None = None) -> None:
+def deliver_sms_job(
+	request_name: str, signer_name: str, link: str, reason: str = "invite", user: str | None = None
+) -> None:
 	"""Background job: runs as the request owner because Frappe's SMS gateway refuses Guest."""
 	if user and frappe.session.user != user:
 		frappe.set_user(user)
@@ -96,7 +100,11 @@ def deliver_sms_job(request_name: str, signer_name: str, link: str, reason: str 
 	try:
 		send_sms(row.mobile, text)
 	except SMSDeliveryError as e:
-		retry_at = add_to_date(now_datetime(), minutes=RETRY_MINUTES[attempts - 1]) if attempts < MAX_ATTEMPTS else None
+		retry_at = (
+			add_to_date(now_datetime(), minutes=RETRY_MINUTES[attempts - 1])
+			if attempts < MAX_ATTEMPTS
+			else None
+		)
 		row.db_set(
 			{
 				"delivery_status": "Failed",
@@ -123,9 +131,16 @@ def deliver_sms_job(request_name: str, signer_name: str, link: str, reason: str 
 			"next_retry_on": None,
 		}
 	)
-	if request.last_error and request.last_error.startswith(_("SMS to {0} failed").format(row.mobile).split(":")[0]):
+	if request.last_error and request.last_error.startswith(
+		_("SMS to {0} failed").format(row.mobile).split(":")[0]
+	):
 		request.db_set("last_error", "")
-	log_event(request, "sent", who=row.mobile, data={"channel": "SMS", "to": row.mobile, "attempt": attempts, "reason": reason})
+	log_event(
+		request,
+		"sent",
+		who=row.mobile,
+		data={"channel": "SMS", "to": row.mobile, "attempt": attempts, "reason": reason},
+	)
 
 
 def send_sms(mobile: str, text: str) -> None:
@@ -159,7 +174,11 @@ def retry_failed_deliveries() -> None:
 	"""Scheduler: retry SMS deliveries whose backoff has passed."""
 	rows = frappe.get_all(
 		"Sign Request Signer",
-		filters={"delivery_status": "Failed", "next_retry_on": ("<=", now_datetime()), "parenttype": "Sign Request"},
+		filters={
+			"delivery_status": "Failed",
+			"next_retry_on": ("<=", now_datetime()),
+			"parenttype": "Sign Request",
+		},
 		fields=["name", "parent"],
 	)
 	for row in rows:
@@ -170,7 +189,9 @@ def retry_failed_deliveries() -> None:
 		from crm_sign.signing.requests import issue_link
 
 		signer = next(r for r in request.signers if r.name == row.name)
-		deliver_sms_job(request.name, row.name, issue_link(request, signer), reason="retry", user=request.owner)
+		deliver_sms_job(
+			request.name, row.name, issue_link(request, signer), reason="retry", user=request.owner
+		)
 
 
 def send_code(request, row, code: str) -> None:
@@ -184,7 +205,13 @@ def send_code(request, row, code: str) -> None:
 		try:
 			send_sms(row.mobile, message)
 		except SMSDeliveryError as e:
-			log_event(request, "delivery_failed", who=row.mobile, detail=str(e)[:500], data={"channel": "SMS", "kind": "code"})
+			log_event(
+				request,
+				"delivery_failed",
+				who=row.mobile,
+				detail=str(e)[:500],
+				data={"channel": "SMS", "kind": "code"},
+			)
 			frappe.db.commit()  # nosemgrep: keep the failure on record although the call fails
 			frappe.throw(_("We could not send the code by SMS. Please try again in a minute."))
 		finally:

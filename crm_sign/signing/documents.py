@@ -31,7 +31,11 @@ FIELD_TYPES = {
 	"Phone": FieldType.PHONE,
 	"Image": FieldType.IMAGE,
 }
-FILLED_BY = {"Prefilled": FillerRole.PREFILLED, "Company": FillerRole.COMPANY, "Counterparty": FillerRole.COUNTERPARTY}
+FILLED_BY = {
+	"Prefilled": FillerRole.PREFILLED,
+	"Company": FillerRole.COMPANY,
+	"Counterparty": FillerRole.COUNTERPARTY,
+}
 FIELD_TYPE_LABELS = {v: k for k, v in FIELD_TYPES.items()}
 FILLED_BY_LABELS = {v: k for k, v in FILLED_BY.items()}
 

@@ -24,4 +24,8 @@ def publish(request, event: str, signer=None) -> None:
 		try:
 			frappe.get_attr(method)(request, event, signer)
 		except Exception:
-			frappe.log_error(title=f"crm_sign_event handler {method} failed on {event}", reference_doctype="Sign Request", reference_name=request.name)
+			frappe.log_error(
+				title=f"crm_sign_event handler {method} failed on {event}",
+				reference_doctype="Sign Request",
+				reference_name=request.name,
+			)

@@ -47,9 +47,16 @@ def finalize_request(request_name: str) -> None:
 		frappe.db.rollback()
 		request = frappe.get_doc("Sign Request", request_name)
 		request.db_set(
-			{"finalize_attempts": cint(request.finalize_attempts) + 1, "last_error": _("Sealing failed: {0}").format(str(e))[:1000]}
+			{
+				"finalize_attempts": cint(request.finalize_attempts) + 1,
+				"last_error": _("Sealing failed: {0}").format(str(e))[:1000],
+			}
 		)
-		frappe.log_error(title=f"crm_sign: finalizing {request_name} failed", reference_doctype="Sign Request", reference_name=request_name)
+		frappe.log_error(
+			title=f"crm_sign: finalizing {request_name} failed",
+			reference_doctype="Sign Request",
+			reference_name=request_name,
+		)
 	finally:
 		frappe.set_user(previous_user)
 
@@ -59,7 +66,9 @@ def _seal(request) -> engine_finalize.FinalizeResult:
 	unsigned = unsigned.encode() if isinstance(unsigned, str) else unsigned
 	# Prefilled values are already in the document that was sent; stamp what the signers added.
 	values = [
-		_field_value(row) for row in request.field_values if row.filled_by != "Prefilled" and row.value not in (None, "")
+		_field_value(row)
+		for row in request.field_values
+		if row.filled_by != "Prefilled" and row.value not in (None, "")
 	]
 	info = CertificateInfo(
 		title=request.title or request.name,
@@ -125,7 +134,9 @@ def _store_and_announce(request, result) -> None:
 
 	file_name = f"{request.name}-signed.pdf"
 	file = save_private_file(request, file_name, result.pdf, "signed_pdf")
-	save_private_file(request, file_name, result.pdf, doctype=request.reference_doctype, name=request.reference_name)
+	save_private_file(
+		request, file_name, result.pdf, doctype=request.reference_doctype, name=request.reference_name
+	)
 	request.db_set(
 		{
 			"signed_pdf": file.file_url,
@@ -136,7 +147,13 @@ def _store_and_announce(request, result) -> None:
 			"last_error": "",
 		}
 	)
-	log_event(request, "sealed", actor="system", data={"sha256": result.sealed_sha256}, document_sha256=result.sealed_sha256)
+	log_event(
+		request,
+		"sealed",
+		actor="system",
+		data={"sha256": result.sealed_sha256},
+		document_sha256=result.sealed_sha256,
+	)
 	log_event(request, "completed", actor="system", document_sha256=result.sealed_sha256)
 	_email_copies(request, file)
 	events.publish(request, "completed", None)
@@ -149,9 +166,9 @@ def _email_copies(request, file) -> None:
 	frappe.sendmail(
 		recipients=recipients,
 		subject=_("Signed: {0}").format(request.title),
-		message=_("<p>Everyone has signed {0}. The sealed PDF with its certificate of completion is attached.</p>").format(
-			frappe.utils.escape_html(request.title)
-		),
+		message=_(
+			"<p>Everyone has signed {0}. The sealed PDF with its certificate of completion is attached.</p>"
+		).format(frappe.utils.escape_html(request.title)),
 		attachments=[{"fid": file.name}],
 		reference_doctype="Sign Request",
 		reference_name=request.name,
@@ -163,10 +180,18 @@ def sweep_stuck_requests() -> None:
 	stale = add_to_date(now_datetime(), minutes=-10)
 	names = frappe.get_all(
 		"Sign Request",
-		filters={"status": "Partially Signed", "modified": ("<", stale), "finalize_attempts": ("<", MAX_FINALIZE_ATTEMPTS)},
+		filters={
+			"status": "Partially Signed",
+			"modified": ("<", stale),
+			"finalize_attempts": ("<", MAX_FINALIZE_ATTEMPTS),
+		},
 		pluck="name",
 	)
 	for name in names:
 		request = frappe.get_doc("Sign Request", name)
-		if all(row.status == "Signed" for row in request.signers if row.signer_role in ("Company", "Counterparty")):
+		if all(
+			row.status == "Signed"
+			for row in request.signers
+			if row.signer_role in ("Company", "Counterparty")
+		):
 			enqueue_finalize(name)

@@ -35,7 +35,9 @@ def sign_request_query_conditions(user: str | None = None, table: str = "`tabSig
 		return ""
 	from frappe.model.db_query import DatabaseQuery
 
-	doctypes = frappe.get_all("Sign Request", distinct=True, pluck="reference_doctype", ignore_permissions=True)
+	doctypes = frappe.get_all(
+		"Sign Request", distinct=True, pluck="reference_doctype", ignore_permissions=True
+	)
 	clauses = []
 	for doctype in doctypes:
 		if not frappe.has_permission(doctype, "read", user=user):

@@ -55,7 +55,11 @@ def create_sign_request(
 	frappe.has_permission("Sign Request", "create", throw=True)
 	template = frappe.get_doc("Sign Template", template_name)
 	if template.reference_doctype != doc.doctype:
-		frappe.throw(_("Sign Template {0} is for {1}, not {2}").format(template.name, _(template.reference_doctype), _(doc.doctype)))
+		frappe.throw(
+			_("Sign Template {0} is for {1}, not {2}").format(
+				template.name, _(template.reference_doctype), _(doc.doctype)
+			)
+		)
 	if not template.enabled:
 		frappe.throw(_("Sign Template {0} is disabled").format(template.name))
 	settings = get_settings()
@@ -83,7 +87,9 @@ def create_sign_request(
 			"otp_method": template.otp_method or settings.otp_method or "None",
 			"language": template.language or frappe.local.lang,
 			"original_sha256": sha256_hex(pdf),
-			"expires_on": add_days(now_datetime(), cint(template.link_lifetime_days or settings.link_lifetime_days or 14)),
+			"expires_on": add_days(
+				now_datetime(), cint(template.link_lifetime_days or settings.link_lifetime_days or 14)
+			),
 		}
 	)
 	_add_signers(request, template, recipient, signer_user, channel)
@@ -300,7 +306,10 @@ def record_signature(request, row, values: dict[str, str], signature_image: str)
 	row = next(r for r in request.signers if r.name == row.name)
 	if row.status == "Signed":
 		frappe.throw(_("This document is already signed."), title=_("Already signed"))
-	if link_state(request, row) != "open":
+	state = link_state(request, row)
+	if state == "waiting":
+		frappe.throw(_("It is not your turn to sign yet."), title=_("Please wait"))
+	if state != "open":
 		frappe.throw(_("This link can no longer be used to sign."), title=_("Link closed"))
 	role = FillerRole.COMPANY if row.signer_role == "Company" else FillerRole.COUNTERPARTY
 	filled = FILLED_BY_LABELS[role]
@@ -311,7 +320,11 @@ def record_signature(request, row, values: dict[str, str], signature_image: str)
 		if field_row.filled_by == filled and field_row.field_name in clean:
 			field_row.db_set({"value": clean[field_row.field_name], "signer_row": row.name})
 	ip = getattr(frappe.local, "request_ip", None) or ""
-	user_agent = (frappe.get_request_header("User-Agent") or "")[:500] if getattr(frappe.local, "request", None) else ""
+	user_agent = (
+		(frappe.get_request_header("User-Agent") or "")[:500]
+		if getattr(frappe.local, "request", None)
+		else ""
+	)
 	row.db_set(
 		{
 			"status": "Signed",
@@ -329,7 +342,11 @@ def record_signature(request, row, values: dict[str, str], signature_image: str)
 		"signed",
 		actor=row.email or row.mobile or row.user or row.signer_name,
 		who=row.signer_name,
-		data={"role": row.signer_role, "fields": sorted(clean), "signature_sha256": sha256_hex(signature_image.encode())},
+		data={
+			"role": row.signer_role,
+			"fields": sorted(clean),
+			"signature_sha256": sha256_hex(signature_image.encode()),
+		},
 	)
 	events.publish(request, "signed", row)
 	# "Partially Signed" until the sealed file exists; the sweep finds requests stuck here.
@@ -352,7 +369,13 @@ def decline(request, row, reason: str) -> None:
 	row.db_set("status", "Declined")
 	request.db_set({"status": "Declined", "declined_reason": reason[:1000]})
 	_close_todos(request)
-	log_event(request, "declined", actor=row.email or row.mobile or row.signer_name, who=row.signer_name, detail=reason[:1000])
+	log_event(
+		request,
+		"declined",
+		actor=row.email or row.mobile or row.signer_name,
+		who=row.signer_name,
+		detail=reason[:1000],
+	)
 	events.publish(request, "declined", row)
 
 
@@ -389,7 +412,9 @@ def _close_todos(request) -> None:
 			frappe.db.set_value("ToDo", row.todo, "status", "Cancelled")
 
 
-def save_private_file(request, file_name: str, content: bytes, fieldname: str | None = None, *, doctype=None, name=None):
+def save_private_file(
+	request, file_name: str, content: bytes, fieldname: str | None = None, *, doctype=None, name=None
+):
 	return frappe.get_doc(
 		{
 			"doctype": "File",

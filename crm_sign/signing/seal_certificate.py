@@ -58,4 +58,6 @@ def check_uploaded_certificate(settings) -> None:
 	try:
 		settings.seal_subject = validate_certificate(content, password)
 	except CertificateError as e:
-		frappe.throw(_("The seal certificate cannot be used: {0}").format(str(e)), title=_("Invalid certificate"))
+		frappe.throw(
+			_("The seal certificate cannot be used: {0}").format(str(e)), title=_("Invalid certificate")
+		)

@@ -14,9 +14,12 @@ from crm_sign.engine.images import load_image
 MAX_SIGNATURE_BYTES = 500_000
 MAX_TEXT_LENGTH = 2000
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()./-]{4,24}$")
 
 
-def validated_values(request, row, filled_by: str, values: dict[str, str], signature_image: str) -> dict[str, str]:
+def validated_values(
+	request, row, filled_by: str, values: dict[str, str], signature_image: str
+) -> dict[str, str]:
 	"""The signer's values by field name; images become PNG data URLs. Raises a clear error otherwise."""
 	check_signature_image(signature_image)
 	clean: dict[str, str] = {}
@@ -31,7 +34,8 @@ def validated_values(request, row, filled_by: str, values: dict[str, str], signa
 		value = values.get(field.field_name)
 		if field.field_type == "Full Name" and not value:
 			value = row.signer_name
-		if field.field_type == "Date" and not value:
+		if field.field_type == "Date":
+			# The signing date is the server's, whatever the browser sends.
 			value = frappe.utils.formatdate(frappe.utils.nowdate())
 		if field.field_type == "Checkbox":
 			value = "1" if str(value).lower() in ("1", "true", "on", "yes") else "0"
@@ -44,6 +48,8 @@ def validated_values(request, row, filled_by: str, values: dict[str, str], signa
 			frappe.throw(_("Please fill in {0}").format(field.field_label or field.field_name))
 		if value and field.field_type == "Email" and not EMAIL_PATTERN.match(value):
 			frappe.throw(_("{0} is not a valid e-mail address").format(value))
+		if value and field.field_type == "Phone" and not PHONE_PATTERN.match(value):
+			frappe.throw(_("{0} is not a valid phone number").format(value))
 		clean[field.field_name] = value
 	return clean
 
@@ -52,6 +58,8 @@ def check_signature_image(data_url: str) -> None:
 	"""Only PNG data URLs of a sane size are accepted as signatures."""
 	if not data_url or not data_url.startswith("data:image/png;base64,"):
 		frappe.throw(_("The signature must be a PNG image."), title=_("Invalid signature"))
+	if len(data_url) > MAX_SIGNATURE_BYTES * 4 // 3 + 64:  # refuse before decoding a huge upload
+		frappe.throw(_("The signature image is too large."), title=_("Invalid signature"))
 	try:
 		raw = base64.b64decode(data_url.split(",", 1)[1], validate=True)
 	except (ValueError, IndexError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime, now_datetime
+from frappe.utils import formatdate, get_datetime, now_datetime, nowdate
 
 from crm_sign.engine import tokens
 from crm_sign.engine.errors import OneTimeCodeError
@@ -12,13 +12,48 @@ from crm_sign.signing import requests
 from crm_sign.signing.audit_log import log_event
 from crm_sign.signing.settings import get_settings, token_secret
 
+# Failed token lookups per IP, shared by the signing page and the guest endpoints. The endpoints'
+# own rate limits count per IP and token, which a guesser trying a new token each time never hits.
+FAILED_LOOKUP_LIMIT = 10
+FAILED_LOOKUP_WINDOW = 10 * 60
+
 
 def resolve(token: str):
-	"""(request, signer row) or a 404 that says nothing about why (unknown and malformed look alike)."""
+	"""(request, signer row) or a 404 that says nothing about why (unknown and malformed look alike).
+
+	After FAILED_LOOKUP_LIMIT unknown tokens from one IP within the window, every lookup from that
+	IP is refused with 429 until the window has passed."""
+	ip = _client_ip()
+	if lookups_blocked(ip):
+		frappe.throw(
+			_("Too many attempts. Please wait a few minutes and try again."), frappe.RateLimitExceededError
+		)
 	request, row = requests.find_signer_by_token(token or "")
 	if request is None:
-		raise frappe.DoesNotExistError(_("This signing link is not valid."))
+		record_failed_lookup(ip)
+		frappe.throw(_("This signing link is not valid."), frappe.DoesNotExistError)
 	return request, row
+
+
+def _client_ip() -> str:
+	return getattr(frappe.local, "request_ip", None) or ""
+
+
+def _failed_lookup_key(ip: str) -> str:
+	return frappe.cache.make_key(f"crm_sign:failed_token_lookups:{ip}")
+
+
+def lookups_blocked(ip: str) -> bool:
+	return int(frappe.cache.get(_failed_lookup_key(ip)) or 0) >= FAILED_LOOKUP_LIMIT
+
+
+def record_failed_lookup(ip: str) -> int:
+	"""Count one unknown token from `ip`; the window starts with the first failure."""
+	key = _failed_lookup_key(ip)
+	count = frappe.cache.incrby(key, 1)
+	if count == 1:
+		frappe.cache.expire(key, FAILED_LOOKUP_WINDOW)
+	return count
 
 
 def page_data(request, row, mark_viewed: bool = False) -> dict:
@@ -42,19 +77,27 @@ def page_data(request, row, mark_viewed: bool = False) -> dict:
 		for f in request.field_values
 		if f.filled_by == filled_by
 	]
+	code_state = _code_state(row)
 	return {
 		"state": state,
+		"status": request.status,
 		"title": request.title,
 		"sender": frappe.utils.get_fullname(request.owner),
 		"company": frappe.defaults.get_global_default("company") or "",
 		"signer_name": row.signer_name,
 		"role": row.signer_role,
-		"fields": fields if state == "open" else [],
+		# Nothing of the document before the one-time code is confirmed.
+		"fields": fields if state == "open" and not code_required(request, row) else [],
 		"consent_text": _(get_settings().consent_text or ""),
 		"code_required": code_required(request, row),
 		"code_channel": request.otp_method,
-		"expires_on": str(request.expires_on or ""),
+		"code_sent": bool(code_state.code_hash),
+		"code_attempts_left": max(tokens.CODE_MAX_ATTEMPTS - code_state.attempts, 0),
+		"code_locked": code_state.locked,
+		"today": formatdate(nowdate()),
+		"expires_on": str(row.token_expires_on or request.expires_on or ""),
 		"declined_reason": request.declined_reason if state == "declined" else "",
+		"waiting_for_others": any(r.status != "Signed" for r in requests.signing_rows(request)),
 	}
 
 
@@ -64,7 +107,9 @@ def code_required(request, row) -> bool:
 
 def require_code(request, row) -> None:
 	if requests.link_state(request, row) == "open" and code_required(request, row):
-		frappe.throw(_("Please enter the code we sent you first."), frappe.PermissionError, title=_("Code required"))
+		frappe.throw(
+			_("Please enter the code we sent you first."), frappe.PermissionError, title=_("Code required")
+		)
 
 
 def document_bytes(request) -> tuple[bytes, str]:
@@ -123,7 +168,9 @@ def verify_code(request, row, code: str) -> dict:
 		state = tokens.verify_code(state, code, token_secret(), row.name, now_datetime())
 	except OneTimeCodeError as e:
 		_store_code_state(row, state)
-		log_event(request, "code_failed", actor=row.email or row.mobile, data={"attempts_left": e.attempts_left})
+		log_event(
+			request, "code_failed", actor=row.email or row.mobile, data={"attempts_left": e.attempts_left}
+		)
 		frappe.db.commit()  # nosemgrep: a wrong code must count even though the call fails
 		frappe.throw(
 			_(e.reason) + (" " + _("{0} tries left.").format(e.attempts_left) if e.attempts_left else ""),

@@ -33,7 +33,15 @@ def sign_request_timeline(doctype: str, docname: str) -> list[dict]:
 	signers = frappe.get_all(
 		"Sign Request Signer",
 		filters={"parent": ("in", [r.name for r in requests]), "parenttype": "Sign Request"},
-		fields=["parent", "signer_name", "signer_role", "status", "user", "delivery_status", "last_delivery_error"],
+		fields=[
+			"parent",
+			"signer_name",
+			"signer_role",
+			"status",
+			"user",
+			"delivery_status",
+			"last_delivery_error",
+		],
 		order_by="idx asc",
 	)
 	by_request: dict[str, list] = {}
@@ -65,7 +73,9 @@ def render_card(request, signers: list) -> str:
 		+ "</li>"
 		for row in signers
 	)
-	actions = [f'<a class="btn btn-xs btn-default" href="/app/sign-request/{name}">{escape_html(_("Open"))}</a>']
+	actions = [
+		f'<a class="btn btn-xs btn-default" href="/app/sign-request/{name}">{escape_html(_("Open"))}</a>'
+	]
 	if request.status in ("Sent", "Viewed", "Partially Signed"):
 		actions.append(
 			f'<button class="btn btn-xs btn-default crm-sign-resend" data-request="{name}">{escape_html(_("Resend"))}</button>'
@@ -87,7 +97,7 @@ def render_card(request, signers: list) -> str:
 	)
 	return (
 		f'<div class="crm-sign-timeline-card" data-request="{name}">'
-		f'<div><strong>{escape_html(request.title or request.name)}</strong> '
+		f"<div><strong>{escape_html(request.title or request.name)}</strong> "
 		f'<span class="indicator-pill {color}">{escape_html(_(request.status))}</span></div>'
 		f'<ul class="list-unstyled small" style="margin:6px 0">{people}</ul>{reason}'
 		f'<div class="crm-sign-actions" style="display:flex;gap:6px">{"".join(actions)}</div></div>'

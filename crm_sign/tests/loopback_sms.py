@@ -19,13 +19,19 @@ class LoopbackTwilio:
 			def do_POST(self):
 				length = int(self.headers.get("Content-Length") or 0)
 				form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
-				outer.received.append({"path": self.path, "form": form, "auth": self.headers.get("Authorization")})
+				outer.received.append(
+					{"path": self.path, "form": form, "auth": self.headers.get("Authorization")}
+				)
 				if outer.fail_times > 0:
 					outer.fail_times -= 1
-					self._reply(outer.status, {"code": 30001, "message": "Queue overflow", "status": outer.status})
+					self._reply(
+						outer.status, {"code": 30001, "message": "Queue overflow", "status": outer.status}
+					)
 					return
 				sid = f"SM{len(outer.received):032d}"
-				self._reply(201, {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body")})
+				self._reply(
+					201, {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body")}
+				)
 
 			def _reply(self, status, payload):
 				data = json.dumps(payload).encode()
