@@ -1,7 +1,13 @@
 import pytest
 
 from crm_sign.engine.errors import ExpressionError
-from crm_sign.engine.rules import StageRule, condition_holds, entered_stage, matching_rules, validate_condition
+from crm_sign.engine.rules import (
+	StageRule,
+	condition_holds,
+	entered_stage,
+	matching_rules,
+	validate_condition,
+)
 
 
 def test_entered_stage():

@@ -4,57 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .anchors import find_anchors, kind_to_field_type, place_anchored_fields
+from .anchors import find_anchors, place_anchored_fields
 from .audit import AuditEntry, append_event, verify_chain
 from .certificate import AuditLine, CertificateInfo, SignerEvidence
 from .fieldmap import FieldMapContext, FormatSettings, resolve_fields
-from .fields import Box, Field, FieldType, FieldValue, FillerRole
+from .fields import Field, FieldType, FieldValue, FillerRole
 from .finalize import FinalizeResult, finalize
 from .images import load_image
 from .pdf import sha256_hex
-from .samples import sample_contract_pdf, sample_record, sample_signature_png
+from .samples import sample_contract_pdf, sample_fields, sample_record, sample_signature_png
 from .seal import generate_self_signed
 
 REQUEST_ID = "SIGN-DEMO-00001"
-ROLE_OF_ANCHOR = {"company": FillerRole.COMPANY, "client": FillerRole.COUNTERPARTY}
 
 
 def demo_fields(document: bytes) -> tuple[list[Field], list]:
-	"""Prefilled fields placed by box on page 1, signer fields found through anchor tags."""
-	fields = [
-		Field(
-			"customer",
-			FieldType.TEXT,
-			page=0,
-			box=Box(0.35, 0.80, 0.55, 0.03),
-			source="customer.customer_name",
-		),
-		Field(
-			"amount",
-			FieldType.TEXT,
-			page=0,
-			box=Box(0.35, 0.84, 0.3, 0.03),
-			source="=money(opportunity_amount, currency, '#.###,##')",
-		),
-		Field(
-			"date",
-			FieldType.DATE,
-			page=0,
-			box=Box(0.70, 0.84, 0.2, 0.03),
-			source="transaction_date",
-			format="date:dd.mm.yyyy",
-		),
-	]
+	"""The sample contract's fields: prefilled boxes on page 1, signer fields on the anchor tags."""
+	fields = sample_fields()
+	for field in fields:
+		if field.name == "contract_amount":
+			field.format = "money:TRY"
 	hits = find_anchors(document)
-	for hit in hits:
-		fields.append(
-			Field(
-				f"{hit.kind}_{hit.role}",
-				kind_to_field_type(hit.kind),
-				ROLE_OF_ANCHOR.get(hit.role, FillerRole.COUNTERPARTY),
-				anchor=hit.tag,
-			)
-		)
 	return place_anchored_fields(fields, hits), hits
 
 
@@ -62,7 +32,9 @@ def build_demo(language: str = "tr") -> FinalizeResult:
 	record = sample_record()
 	document = sample_contract_pdf(pages=2, with_anchors=True)
 	fields, hits = demo_fields(document)
-	context = FieldMapContext(record, formats=FormatSettings(date_format="dd.mm.yyyy", currency="TRY"))
+	context = FieldMapContext(
+		record, formats=FormatSettings(date_format="dd.mm.yyyy", number_format="#.###,##", currency="TRY")
+	)
 	values = resolve_fields(fields, context)
 
 	signers = {
