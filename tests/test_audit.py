@@ -38,7 +38,9 @@ def test_roundtrip_through_dicts():
 
 
 def test_canonical_json_is_stable():
-	assert canonical_json({"b": 1, "a": "ş"}) == canonical_json({"a": "ş", "b": 1}) == '{"a":"ş","b":1}'.encode()
+	assert (
+		canonical_json({"b": 1, "a": "ş"}) == canonical_json({"a": "ş", "b": 1}) == '{"a":"ş","b":1}'.encode()
+	)
 
 
 def test_edited_entry_found():

@@ -11,7 +11,10 @@ from crm_sign.engine.formatting import format_date, format_money, format_number
 RECORD = {
 	"name": "CRM-OPP-2026-00001",
 	"customer": {"customer_name": "Şirin Ağaoğlu", "email_id": "sirin@example.com"},
-	"items": [{"item_name": "Kurulum", "qty": 2, "rate": 1500.5}, {"item_name": "Destek", "qty": 1, "rate": 99}],
+	"items": [
+		{"item_name": "Kurulum", "qty": 2, "rate": 1500.5},
+		{"item_name": "Destek", "qty": 1, "rate": 99},
+	],
 	"opportunity_amount": 1234567.891,
 	"currency": "TRY",
 	"transaction_date": "2026-03-14",
@@ -29,7 +32,9 @@ def test_nested_paths_and_rows():
 	assert get_path(RECORD, "items[-1].qty") == 1
 
 
-@pytest.mark.parametrize("path", ["customer.phone", "items[5].item_name", "missing", "items.0", "customer..x"])
+@pytest.mark.parametrize(
+	"path", ["customer.phone", "items[5].item_name", "missing", "items.0", "customer..x"]
+)
 def test_missing_path_names_the_path(path):
 	with pytest.raises(FieldPathError) as info:
 		get_path(RECORD, path)
@@ -93,8 +98,14 @@ def test_resolve_fields_formats_and_reports_all_missing():
 		Field("sig", FieldType.SIGNATURE, FillerRole.COUNTERPARTY, page=0, box=Box(0.1, 0.3, 0.3, 0.1)),
 		Field("opt", page=0, box=Box(0.1, 0.4, 0.2, 0.05), source="customer.fax", required=False),
 	]
-	values = resolve_fields(fields, ctx(formats=FormatSettings(date_format="dd.mm.yyyy", number_format="#.###,##")))
-	assert [(v.field.name, v.value) for v in values] == [("d", "14.03.2026"), ("m", "1.234.567,89 ₺"), ("opt", "")]
+	values = resolve_fields(
+		fields, ctx(formats=FormatSettings(date_format="dd.mm.yyyy", number_format="#.###,##"))
+	)
+	assert [(v.field.name, v.value) for v in values] == [
+		("d", "14.03.2026"),
+		("m", "1.234.567,89 ₺"),
+		("opt", ""),
+	]
 
 	bad = [
 		Field("a", page=0, box=Box(0.1, 0.1, 0.2, 0.05), source="customer.fax"),

@@ -11,9 +11,13 @@ from crm_sign.engine.rules import (
 
 
 def test_entered_stage():
-	assert entered_stage({"sales_stage": "Prospecting"}, {"sales_stage": "Proposal"}, "sales_stage", "Proposal")
+	assert entered_stage(
+		{"sales_stage": "Prospecting"}, {"sales_stage": "Proposal"}, "sales_stage", "Proposal"
+	)
 	assert entered_stage(None, {"sales_stage": "Proposal"}, "sales_stage", "Proposal")  # created in stage
-	assert not entered_stage({"sales_stage": "Proposal"}, {"sales_stage": "Proposal"}, "sales_stage", "Proposal")
+	assert not entered_stage(
+		{"sales_stage": "Proposal"}, {"sales_stage": "Proposal"}, "sales_stage", "Proposal"
+	)
 	assert not entered_stage({"sales_stage": "Proposal"}, {"sales_stage": "Won"}, "sales_stage", "Proposal")
 	assert not entered_stage({}, {}, "sales_stage", "Proposal")
 
@@ -37,7 +41,10 @@ def test_matching_rules_in_order():
 		StageRule("big", "sales_stage", "Proposal", condition="amount > 100", order=0),
 		StageRule("other", "status", "Open"),
 	]
-	old, new = {"sales_stage": "Qualification", "status": "Open"}, {"sales_stage": "Proposal", "status": "Open", "amount": 50}
+	old, new = (
+		{"sales_stage": "Qualification", "status": "Open"},
+		{"sales_stage": "Proposal", "status": "Open", "amount": 50},
+	)
 	assert [r.name for r in matching_rules(rules, old, new)] == ["a", "b"]
 	new["amount"] = 500
 	assert [r.name for r in matching_rules(rules, old, new)] == ["big", "a", "b"]

@@ -89,7 +89,9 @@ def verify_chain(entries: Iterable[AuditEntry], chain_id: str | None = None) -> 
 		if entry.seq != expected_seq:
 			raise AuditChainError(f"Entry {position} has sequence {entry.seq}, expected {expected_seq}")
 		if entry.prev_hash != expected_prev:
-			raise AuditChainError(f"Entry {position} does not follow the previous entry (removed or reordered)")
+			raise AuditChainError(
+				f"Entry {position} does not follow the previous entry (removed or reordered)"
+			)
 		if entry.compute_hash() != entry.hash:
 			raise AuditChainError(f"Entry {position} ({entry.event}) was edited after it was written")
 		expected_prev = entry.hash

@@ -88,7 +88,11 @@ def _eval_path(node: ast.AST, record: Mapping[str, Any], path: str) -> Any:
 		key = node.slice
 		if isinstance(key, ast.Constant) and isinstance(key.value, (int, str)):
 			return _lookup(base, key.value, path)
-		if isinstance(key, ast.UnaryOp) and isinstance(key.op, ast.USub) and isinstance(key.operand, ast.Constant):
+		if (
+			isinstance(key, ast.UnaryOp)
+			and isinstance(key.op, ast.USub)
+			and isinstance(key.operand, ast.Constant)
+		):
 			return _lookup(base, -key.operand.value, path)
 	raise FieldPathError(path, f"Not a valid field path: {path}")
 
@@ -213,7 +217,9 @@ class _Evaluator:
 	def visit_Call(self, node: ast.Call) -> Any:
 		if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
 			name = ast.unparse(node.func)
-			raise ExpressionError(f"Function {name!r} is not allowed; use one of {', '.join(sorted(FUNCTIONS))}")
+			raise ExpressionError(
+				f"Function {name!r} is not allowed; use one of {', '.join(sorted(FUNCTIONS))}"
+			)
 		args = [self.visit(a) for a in node.args]
 		kwargs = {k.arg: self.visit(k.value) for k in node.keywords if k.arg}
 		try:

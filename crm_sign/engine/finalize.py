@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from .anchors import AnchorHit
 from .certificate import CertificateInfo, build_certificate
 from .fields import FieldValue
-from .pdf import append_pdf, sha256_hex, stamp
+from .pdf import sha256_hex, stamp
 from .seal import SealCertificate, seal_pdf
 
 
@@ -34,6 +34,12 @@ def finalize(
 	stamped = stamp(document, values, hide=hide)
 	signed_sha256 = sha256_hex(stamped)
 	info = replace(certificate, original_sha256=original_sha256, signed_sha256=signed_sha256)
-	combined = append_pdf(stamped, build_certificate(info))
-	sealed = seal_pdf(combined, seal, reason=reason, location=location, timestamp_url=timestamp_url)
+	sealed = seal_pdf(
+		stamped,
+		seal,
+		reason=reason,
+		location=location,
+		timestamp_url=timestamp_url,
+		append_pages=build_certificate(info),
+	)
 	return FinalizeResult(sealed, original_sha256, signed_sha256, sha256_hex(sealed))

@@ -73,7 +73,9 @@ def format_money(
 ) -> str:
 	"""``1.234,50 ₺`` style money; the symbol goes after the number for TRY (Turkish usage)."""
 	text = format_number(value, number_format, precision)
-	mark = symbol if symbol is not None else CURRENCY_SYMBOLS.get(currency.upper(), currency) if currency else ""
+	mark = (
+		symbol if symbol is not None else CURRENCY_SYMBOLS.get(currency.upper(), currency) if currency else ""
+	)
 	if not mark:
 		return text
 	return f"{text} {mark}" if currency.upper() == "TRY" else f"{mark} {text}"

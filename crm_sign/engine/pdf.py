@@ -24,10 +24,13 @@ from pypdf.generic import (
 	ArrayObject,
 	ByteStringObject,
 	ContentStream,
+	DecodedStreamObject,
+	DictionaryObject,
 	FloatObject,
 	IndirectObject,
 	NameObject,
 	RectangleObject,
+	StreamObject,
 )
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
@@ -306,18 +309,66 @@ def stamp(pdf: bytes, values: list[FieldValue], *, hide: list[AnchorHit] | None 
 		overlay_pages = sorted(set(by_page) | set(covers))
 		geometries = {p: PageGeometry.of(reader.pages[p]) for p in overlay_pages}
 		overlay = _draw_overlay(overlay_pages, geometries, by_page, covers, images)
+		save_state = writer._add_object(_stream(b"q\n"))
 		for index, page_no in enumerate(overlay_pages):
-			page = writer.pages[page_no]
-			over = overlay.pages[index]
-			# merge_page clips the overlay to its own box, which must therefore be the target's MediaBox.
-			over[NameObject("/MediaBox")] = RectangleObject(_rect(page.mediabox))
-			page.merge_page(over)
-			page.compress_content_streams()
+			_attach_overlay(writer, writer.pages[page_no], overlay.pages[index], save_state)
 		return _write(writer)
 	except SignEngineError:
 		raise
 	except Exception as exc:
 		raise InvalidPDFError(f"The PDF could not be stamped ({_describe(exc)}).")
+
+
+def _stream(data: bytes, **entries: Any) -> StreamObject:
+	stream = DecodedStreamObject()
+	stream.set_data(data)
+	for key, value in entries.items():
+		stream[NameObject(key)] = value
+	return stream.flate_encode() if len(data) > 256 else stream
+
+
+def _attach_overlay(
+	writer: PdfWriter, page: PageObject, over: PageObject, save_state: IndirectObject
+) -> None:
+	"""Draw `over` on top of `page` as a Form XObject.
+
+	pypdf's merge_page parses and rewrites both content streams to rename resources; painting the
+	overlay as one XObject leaves the page's own content untouched (and unparsed), which keeps
+	finalize linear and cheap on long documents. The page's content is wrapped in q/Q so a graphics
+	state it leaves behind cannot shift the overlay.
+	"""
+	resources = over["/Resources"].get_object().clone(writer)
+	form = _stream(
+		over.get_contents().get_data(),
+		**{
+			"/Type": NameObject("/XObject"),
+			"/Subtype": NameObject("/Form"),
+			"/BBox": RectangleObject(_rect(page.mediabox)),
+			"/Resources": resources,
+		},
+	)
+	form_ref = writer._add_object(form)
+	page_resources = page.get("/Resources")
+	page_resources = DictionaryObject(page_resources.get_object() if page_resources is not None else {})
+	xobjects = page_resources.get("/XObject")
+	xobjects = DictionaryObject(xobjects.get_object() if xobjects is not None else {})
+	number = 1
+	while f"/CrmSignOverlay{number}" in xobjects:  # a document stamped twice keeps both overlays
+		number += 1
+	name = NameObject(f"/CrmSignOverlay{number}")
+	xobjects[name] = form_ref
+	page_resources[NameObject("/XObject")] = xobjects
+	page[NameObject("/Resources")] = (
+		page_resources  # a copy: resources shared with other pages stay as they were
+	)
+
+	contents = page.raw_get("/Contents") if "/Contents" in page else None
+	existing = contents.get_object() if isinstance(contents, IndirectObject) else contents
+	parts = (
+		list(existing) if isinstance(existing, ArrayObject) else ([contents] if contents is not None else [])
+	)
+	draw = writer._add_object(_stream(b"Q\nq " + name.encode() + b" Do Q\n"))
+	page[NameObject("/Contents")] = ArrayObject([save_state, *parts, draw])
 
 
 def _stream_ids(page: PageObject) -> set[int]:

@@ -24,7 +24,9 @@ class StageRule:
 	data: dict[str, Any] = field(default_factory=dict)  # whatever the caller needs back
 
 
-def entered_stage(old: Mapping[str, Any] | None, new: Mapping[str, Any], stage_field: str, value: str) -> bool:
+def entered_stage(
+	old: Mapping[str, Any] | None, new: Mapping[str, Any], stage_field: str, value: str
+) -> bool:
 	"""True when `new[stage_field] == value` and `old` (None for a new record) held something else."""
 	current = new.get(stage_field)
 	if current is None or str(current) != str(value):

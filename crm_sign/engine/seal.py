@@ -81,9 +81,7 @@ def generate_self_signed(
 		)
 		.sign(key, hashes.SHA256())
 	)
-	encryption = (
-		serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
-	)
+	encryption = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
 	p12 = pkcs12.serialize_key_and_certificates(b"crm_sign seal", key, cert, None, encryption)
 	return SealCertificate(p12=p12, password=password)
 
@@ -103,7 +101,9 @@ def validate_certificate(p12: bytes, password: bytes | str | None, now: dt.datet
 	"""Check an uploaded bundle before it replaces the site's seal; returns its subject."""
 	_, cert, _ = _load_p12(p12, password)
 	now = now or dt.datetime.now(dt.timezone.utc)
-	not_after = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after.replace(tzinfo=dt.timezone.utc)
+	not_after = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after.replace(
+		tzinfo=dt.timezone.utc
+	)
 	if not_after <= now:
 		raise CertificateError("The certificate has expired")
 	return cert.subject.rfc4514_string()
@@ -137,8 +137,13 @@ def seal_pdf(
 	location: str = "",
 	contact: str = "",
 	timestamp_url: str | None = None,
+	append_pages: bytes | None = None,
 ) -> bytes:
-	"""Apply one PAdES (ETSI.CAdES.detached) seal covering the whole file."""
+	"""Apply one PAdES (ETSI.CAdES.detached) seal covering the whole file.
+
+	`append_pages` (a PDF, e.g. the certificate of completion) is added in the same incremental
+	revision as the seal, so the document is parsed and written once instead of twice.
+	"""
 	from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 	from pyhanko.sign import fields, signers, timestamps
 
@@ -153,12 +158,40 @@ def seal_pdf(
 		md_algorithm="sha256",
 	)
 	timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
+	if append_pages:
+		read_pdf(append_pages)
 	try:
 		writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+		if append_pages:
+			_append_pages(writer, append_pages)
 		out = signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(writer)
 	except Exception as e:  # pyhanko raises many types (PdfError, SigningError, network errors)
 		raise SealError(f"Could not seal the PDF: {e}")
 	return out.getvalue()
+
+
+def _append_pages(writer, extra: bytes) -> None:
+	"""Copy every page of `extra` to the end of the document being sealed (inherited keys included)."""
+	from pyhanko.pdf_utils import generic
+	from pyhanko.pdf_utils.reader import PdfFileReader
+
+	source = PdfFileReader(io.BytesIO(extra), strict=False)
+	for index in range(source.root["/Pages"]["/Count"]):
+		page_ref, resources = source.find_page_for_modification(index)
+		page = page_ref.get_object()
+		entries = {key: page.raw_get(key) for key in page if key != "/Parent"}
+		entries["/Resources"] = resources
+		for inherited in ("/MediaBox", "/CropBox", "/Rotate"):
+			parent = page.get("/Parent")
+			while inherited not in entries and parent is not None:
+				parent = parent.get_object()
+				if inherited in parent:
+					entries[inherited] = parent.raw_get(inherited)
+				parent = parent.get("/Parent")
+		copy = generic.DictionaryObject(
+			{generic.NameObject(key): writer.import_object(value) for key, value in entries.items()}
+		)
+		writer.insert_page(copy)
 
 
 @dataclass

@@ -82,7 +82,9 @@ def hash_code(code: str, secret: str | bytes, salt: str) -> str:
 	return hmac.new(_key(secret), f"otp:{salt}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def issue_code(state: OneTimeCode, secret: str | bytes, salt: str, now: dt.datetime) -> tuple[str, OneTimeCode]:
+def issue_code(
+	state: OneTimeCode, secret: str | bytes, salt: str, now: dt.datetime
+) -> tuple[str, OneTimeCode]:
 	"""A new 6-digit code and the state to store; refuses when resending too soon or too often."""
 	if state.locked:
 		raise OneTimeCodeError("Too many wrong codes; this link is locked")
@@ -101,7 +103,9 @@ def issue_code(state: OneTimeCode, secret: str | bytes, salt: str, now: dt.datet
 	return code, new_state
 
 
-def verify_code(state: OneTimeCode, code: str, secret: str | bytes, salt: str, now: dt.datetime) -> OneTimeCode:
+def verify_code(
+	state: OneTimeCode, code: str, secret: str | bytes, salt: str, now: dt.datetime
+) -> OneTimeCode:
 	"""Check `code`; returns the updated state (store it whatever the outcome).
 
 	Raises OneTimeCodeError with the attempts left when the code is wrong, expired or locked.

@@ -1,0 +1,127 @@
+// Test fixtures for the browser tests: a small contract PDF written by hand (no binary file in the
+// repository, no Python step). One A4 page in Helvetica with two signature anchors and a date anchor,
+// so the designer has anchors to suggest and the template has anchored fields to place.
+
+const A4 = [595.28, 841.89];
+
+function pdfString(text) {
+	return "(" + text.replace(/\\/g, "\\\\").replace(/\(/g, "\\(").replace(/\)/g, "\\)") + ")";
+}
+
+function textLine(x, y, size, text, font = "F1") {
+	return `BT /${font} ${size} Tf ${x} ${y} Td ${pdfString(text)} Tj ET`;
+}
+
+const PARAGRAPHS = [
+	"1. Subject. The Provider sets up, configures and supports the CRM software for the Client",
+	"as described in the attached quotation, including user training and technical support.",
+	"2. Term. The agreement takes effect on signature and runs for twelve (12) months. It renews",
+	"for one year on the same terms unless either party gives written notice 30 days before it ends.",
+	"3. Fees. The fee is the amount in the attached quotation, excluding VAT, payable within",
+	"fifteen (15) days of the invoice date.",
+	"4. Confidentiality. Each party keeps the other's trade secrets and personal data confidential",
+	"and processes personal data only as the law allows.",
+];
+
+/** The fixture contract as bytes (about 2 KB). */
+export function contractPdf() {
+	const [w, h] = A4;
+	const lines = [
+		"0.15 0.2 0.3 rg",
+		textLine(56, h - 80, 20, "Service Agreement", "F2"),
+		"0.3 0.3 0.35 rg",
+		textLine(
+			56,
+			h - 104,
+			10,
+			"between Example Software Ltd (the Provider) and the Client named below"
+		),
+		"0.1 0.1 0.12 rg",
+		textLine(56, h - 150, 11, "Client:", "F2"),
+		"0.6 0.6 0.65 RG 0.5 w",
+		`130 ${h - 153} m 400 ${h - 153} l S`,
+		textLine(56, h - 172, 11, "E-mail:", "F2"),
+		`130 ${h - 175} m 400 ${h - 175} l S`,
+	];
+	PARAGRAPHS.forEach((text, i) => lines.push(textLine(56, h - 220 - i * 16, 10, text)));
+	lines.push(
+		textLine(56, 230, 11, "For the Provider", "F2"),
+		textLine(320, 230, 11, "For the Client", "F2"),
+		"0.55 0.55 0.6 rg",
+		textLine(56, 170, 9, "{{sign:company}}"),
+		textLine(320, 170, 9, "{{sign:client}}"),
+		textLine(320, 130, 9, "{{date:client}}"),
+		`56 165 m 260 165 l S 320 165 m 540 165 l S`,
+		"0.4 0.4 0.45 rg",
+		textLine(56, 50, 8, "crm_sign browser test fixture - page 1 of 1")
+	);
+	const content = lines.join("\n");
+	const objects = [
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${w} ${h}] ` +
+			"/Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
+		`<< /Length ${Buffer.byteLength(content, "latin1")} >>\nstream\n${content}\nendstream`,
+	];
+	let out = "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n";
+	const offsets = [];
+	objects.forEach((body, i) => {
+		offsets.push(Buffer.byteLength(out, "latin1"));
+		out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+	});
+	const xref = Buffer.byteLength(out, "latin1");
+	out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+	out += offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("");
+	out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+	return Buffer.from(out, "latin1");
+}
+
+/** Rows of the test template: a prefilled name, and the two signatures placed by their anchors. */
+export const TEMPLATE_FIELDS = [
+	{
+		field_label: "Client name",
+		field_type: "Text",
+		filled_by: "Prefilled",
+		source: "lead_name",
+		page: 1,
+		pos_x: 0.22,
+		pos_y: 0.158,
+		width: 0.45,
+		height: 0.022,
+		font_size: 10,
+		required: 1,
+	},
+	{
+		field_label: "Client e-mail",
+		field_type: "Email",
+		filled_by: "Prefilled",
+		source: "email_id",
+		page: 1,
+		pos_x: 0.22,
+		pos_y: 0.184,
+		width: 0.45,
+		height: 0.022,
+		font_size: 10,
+		required: 1,
+	},
+	{
+		field_label: "Provider signature",
+		field_type: "Signature",
+		filled_by: "Company",
+		anchor: "{{sign:company}}",
+		page: 1,
+		font_size: 10,
+		required: 1,
+	},
+	{
+		field_label: "Client signature",
+		field_type: "Signature",
+		filled_by: "Counterparty",
+		anchor: "{{sign:client}}",
+		page: 1,
+		font_size: 10,
+		required: 1,
+	},
+];

@@ -1,0 +1,685 @@
+// Browser test of the public signing page (/sign/<token>) on a phone (375x667) and a desktop
+// (1280x800): the happy path to a sealed PDF, declining with a reason, five wrong one-time codes,
+// an expired link.
+//
+//   CRM_SIGN_URL=http://127.0.0.1:8000 node --test tests/browser/
+//
+// Environment:
+//   CRM_SIGN_URL          the bench's web server (default http://127.0.0.1:8000, serving the site)
+//   CRM_SIGN_USER         default Administrator (the company signer of the test template)
+//   CRM_SIGN_PASSWORD     default admin
+//   CRM_SIGN_SCREENSHOTS  directory for screenshots (default /tmp/crm_sign_shots)
+//   CRM_SIGN_CHROMIUM     browser binary (default /usr/bin/chromium)
+//   CRM_SIGN_BENCH        bench directory (default /opt/frappe-bench): when nothing answers on the
+//                         default URL, `frappe serve` (and a worker, for the sealing job) is started
+//                         from there and stopped afterwards; its Python makes the contract PDF and
+//                         its `crm-sign verify` checks the downloaded PDF.
+// The test skips, with the reason, when the server, the app or the browser is not there.
+// Links are read from the Email Queue, as a signer would get them. When the site has no default
+// outgoing Email Account, the test adds one that delivers to an SMTP sink it runs on 127.0.0.1 (the
+// one-time code is sent at once), and disables that account again at the end.
+
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+
+const DEFAULT_URL = "http://127.0.0.1:8000";
+const BASE = (process.env.CRM_SIGN_URL || DEFAULT_URL).replace(/\/$/, "");
+const USER = process.env.CRM_SIGN_USER || "Administrator";
+const PASSWORD = process.env.CRM_SIGN_PASSWORD || "admin";
+const SHOTS = process.env.CRM_SIGN_SCREENSHOTS || "/tmp/crm_sign_shots";
+const CHROMIUM = process.env.CRM_SIGN_CHROMIUM || "/usr/bin/chromium";
+const BENCH = process.env.CRM_SIGN_BENCH || "/opt/frappe-bench";
+const BENCH_PYTHON = path.join(BENCH, "env/bin/python");
+const CHROMIUM_ARGS = [
+	"--headless",
+	"--no-sandbox",
+	"--disable-gpu",
+	"--disable-quic",
+	"--no-first-run",
+	"--disable-background-networking",
+	"--disable-component-update",
+	"--disable-sync",
+];
+const VIEWPORTS = {
+	phone: {
+		viewport: { width: 375, height: 667 },
+		isMobile: true,
+		hasTouch: true,
+		deviceScaleFactor: 2,
+	},
+	desktop: { viewport: { width: 1280, height: 800 } },
+};
+const STAMP = Date.now().toString(36);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ------------------------------------------------------------------ SMTP sink for the site's mail
+
+function startSmtpSink() {
+	const messages = [];
+	const server = net.createServer((socket) => {
+		socket.setEncoding("utf8");
+		let buffer = "";
+		let data = null;
+		socket.write("220 crm-sign-test ESMTP\r\n");
+		socket.on("error", () => {});
+		socket.on("data", (chunk) => {
+			buffer += chunk;
+			let end;
+			while ((end = buffer.indexOf("\r\n")) >= 0) {
+				const line = buffer.slice(0, end);
+				buffer = buffer.slice(end + 2);
+				if (data !== null) {
+					if (line === ".") {
+						messages.push(data);
+						data = null;
+						socket.write("250 OK\r\n");
+					} else data += (line.startsWith("..") ? line.slice(1) : line) + "\r\n";
+					continue;
+				}
+				const verb = line.slice(0, 4).toUpperCase();
+				if (verb === "EHLO") socket.write("250-crm-sign-test\r\n250 8BITMIME\r\n");
+				else if (verb === "DATA") {
+					data = "";
+					socket.write("354 go ahead\r\n");
+				} else if (verb === "QUIT") {
+					socket.write("221 bye\r\n");
+					socket.end();
+				} else socket.write("250 OK\r\n");
+			}
+		});
+	});
+	return new Promise((resolve) =>
+		server.listen(0, "127.0.0.1", () =>
+			resolve({ server, port: server.address().port, messages })
+		)
+	);
+}
+
+// ------------------------------------------------------------------ server (started when needed)
+
+const started = [];
+
+async function ping() {
+	try {
+		const r = await fetch(`${BASE}/api/method/ping`, { signal: AbortSignal.timeout(5000) });
+		return (await r.json()).message === "pong";
+	} catch (e) {
+		return false;
+	}
+}
+
+function startBenchProcess(args, name) {
+	const log = path.join(SHOTS, `${name}.log`);
+	const child = spawn(BENCH_PYTHON, ["-m", "frappe.utils.bench_helper", "frappe", ...args], {
+		cwd: path.join(BENCH, "sites"),
+		detached: true,
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	const chunks = [];
+	child.stdout.on("data", (d) => chunks.push(d));
+	child.stderr.on("data", (d) => chunks.push(d));
+	child.on("exit", () => writeFileSync(log, Buffer.concat(chunks)));
+	started.push(child);
+	return child;
+}
+
+function stopStarted() {
+	for (const child of started.splice(0)) {
+		try {
+			process.kill(-child.pid, "SIGTERM"); // the process group we started, nothing else
+		} catch (e) {
+			/* already gone */
+		}
+	}
+}
+
+async function whyNotRunnable() {
+	let playwright;
+	try {
+		playwright = await import("playwright-core");
+	} catch (e) {
+		return "playwright-core is not installed (npm install)";
+	}
+	if (!existsSync(CHROMIUM)) return `no browser at ${CHROMIUM} (apt-get install chromium)`;
+	mkdirSync(SHOTS, { recursive: true });
+	if (!(await ping())) {
+		if (BASE !== DEFAULT_URL || !existsSync(BENCH_PYTHON)) {
+			return `no Frappe server at ${BASE}; set CRM_SIGN_URL`;
+		}
+		startBenchProcess(["serve", "--port", "8000"], "bench-serve");
+		for (let i = 0; i < 60 && !(await ping()); i++) await sleep(1000);
+		if (!(await ping())) {
+			stopStarted();
+			return `no Frappe server at ${BASE}, and \`frappe serve\` in ${BENCH} did not come up`;
+		}
+		crm.startedServer = true;
+	}
+	try {
+		const r = await fetch(`${BASE}/assets/crm_sign/js/sign_page.js`, {
+			signal: AbortSignal.timeout(8000),
+		});
+		if (!r.ok)
+			return `crm_sign's assets are not served by ${BASE} (install the app, bench build)`;
+	} catch (e) {
+		return `crm_sign's assets could not be fetched: ${e.message}`;
+	}
+	crm.playwright = playwright;
+	return null;
+}
+
+const crm = {};
+const skip = await whyNotRunnable();
+if (skip) console.log(`# skipping the crm_sign signing page tests: ${skip}`);
+
+describe("crm_sign signing page", { skip: skip || false, timeout: 900_000 }, () => {
+	let browser;
+	let admin; // an APIRequestContext logged in as the company signer
+	let pdfUrl;
+	let sink;
+	let outbox; // the Email Account this test added, if any
+	const pageErrors = [];
+
+	// ------------------------------------------------------------------ REST as Administrator
+
+	async function rest(method, url, data) {
+		const r = await admin.fetch(`${BASE}${url}`, {
+			method,
+			headers: { Accept: "application/json" },
+			...(data ? { form: flatten(data) } : {}),
+		});
+		const body = await r.json().catch(() => ({}));
+		assert.ok(r.ok(), `${method} ${url}: ${r.status()} ${JSON.stringify(body).slice(0, 800)}`);
+		return body.message ?? body.data;
+	}
+
+	function flatten(data) {
+		return Object.fromEntries(
+			Object.entries(data).map(([k, v]) => [
+				k,
+				typeof v === "string" ? v : JSON.stringify(v),
+			])
+		);
+	}
+
+	const callMethod = (method, args) => rest("POST", `/api/method/${method}`, args);
+
+	async function ensureWorker() {
+		// the sealing job runs in a worker; start one from the bench when the site has none
+		const workers = await rest("GET", "/api/resource/RQ Worker?limit_page_length=20").catch(
+			() => []
+		);
+		if (workers && workers.length) return;
+		if (existsSync(BENCH_PYTHON))
+			startBenchProcess(["worker", "--queue", "long,default,short"], "bench-worker");
+	}
+
+	async function ensureOutgoingMail() {
+		const accounts = await callMethod("frappe.client.get_list", {
+			doctype: "Email Account",
+			filters: { enable_outgoing: 1, default_outgoing: 1 },
+			fields: ["name"],
+		});
+		if (accounts.length) return;
+		sink = await startSmtpSink();
+		const name = "crm_sign signing page test";
+		const values = {
+			email_id: "crm-sign-test@example.com",
+			enable_outgoing: 1,
+			default_outgoing: 1,
+			enable_incoming: 0,
+			smtp_server: "127.0.0.1",
+			smtp_port: String(sink.port),
+			use_tls: 0,
+			use_ssl: 0,
+			no_smtp_authentication: 1,
+		};
+		const existing = await callMethod("frappe.client.get_list", {
+			doctype: "Email Account",
+			filters: { name },
+			fields: ["name"],
+		});
+		if (existing.length)
+			await rest("PUT", `/api/resource/Email Account/${encodeURIComponent(name)}`, values);
+		else
+			await callMethod("frappe.client.insert", {
+				doc: { doctype: "Email Account", email_account_name: name, ...values },
+			});
+		outbox = name;
+	}
+
+	function contractPdf() {
+		return execFileSync(
+			BENCH_PYTHON,
+			[
+				"-c",
+				"import sys; from crm_sign.engine.samples import sample_contract_pdf; sys.stdout.buffer.write(sample_contract_pdf())",
+			],
+			{ cwd: path.join(BENCH, "sites") }
+		);
+	}
+
+	async function uploadContract() {
+		const r = await admin.post(`${BASE}/api/method/upload_file`, {
+			headers: { Accept: "application/json" },
+			multipart: {
+				file: {
+					name: `crm-sign-page-test-${STAMP}.pdf`,
+					mimeType: "application/pdf",
+					buffer: contractPdf(),
+				},
+				is_private: "1",
+				folder: "Home",
+			},
+		});
+		const body = await r.json();
+		assert.ok(r.ok(), `upload_file: ${r.status()} ${JSON.stringify(body)}`);
+		return body.message.file_url;
+	}
+
+	const anchored = (label, type, filledBy, anchor) => ({
+		field_label: label,
+		field_type: type,
+		filled_by: filledBy,
+		anchor,
+		page: 1,
+		font_size: 10,
+		required: 1,
+	});
+	const boxed = (label, type, page, x, y, w, h, required = 1) => ({
+		field_label: label,
+		field_type: type,
+		filled_by: "Counterparty",
+		page,
+		pos_x: x,
+		pos_y: y,
+		width: w,
+		height: h,
+		font_size: 10,
+		required,
+	});
+
+	async function makeTemplate(signingOrder, otpMethod) {
+		const doc = await callMethod("frappe.client.insert", {
+			doc: {
+				doctype: "Sign Template",
+				template_name: `Signing Page Test ${STAMP} ${signingOrder} ${otpMethod}`,
+				reference_doctype: "Lead",
+				document_kind: "Contract",
+				source_type: "Uploaded PDF",
+				pdf_file: pdfUrl,
+				signing_order: signingOrder,
+				company_signer: USER,
+				channel: "Email",
+				otp_method: otpMethod,
+				fields: [
+					anchored("Provider name", "Full Name", "Company", "{{name:company}}"),
+					anchored("Provider signature", "Signature", "Company", "{{sign:company}}"),
+					anchored("Provider date", "Date", "Company", "{{date:company}}"),
+					anchored("Client name", "Full Name", "Counterparty", "{{name:client}}"),
+					anchored("Client signature", "Signature", "Counterparty", "{{sign:client}}"),
+					anchored("Client date", "Date", "Counterparty", "{{date:client}}"),
+					boxed("I accept the terms", "Checkbox", 2, 0.095, 0.888, 0.026, 0.019),
+					boxed("Job title", "Text", 2, 0.3, 0.885, 0.45, 0.024),
+					boxed("Initials", "Initials", 1, 0.8, 0.925, 0.11, 0.045),
+				],
+			},
+		});
+		return doc.name;
+	}
+
+	const templates = {};
+	async function template(signingOrder, otpMethod = "None") {
+		const key = `${signingOrder}|${otpMethod}`;
+		templates[key] = templates[key] || (await makeTemplate(signingOrder, otpMethod));
+		return templates[key];
+	}
+
+	async function newRequest(label, signingOrder, otpMethod) {
+		const lead = await callMethod("frappe.client.insert", {
+			doc: {
+				doctype: "Lead",
+				first_name: "Ayşe",
+				last_name: `Yılmaz ${label}`,
+				email_id: `ayse.${label}.${STAMP}@example.com`,
+				mobile_no: "+905551112233",
+			},
+		});
+		const sent = await callMethod("crm_sign.api.desk.send", {
+			doctype: "Lead",
+			name: lead.name,
+			template: await template(signingOrder, otpMethod),
+		});
+		return { lead, request: sent.name, email: lead.email_id };
+	}
+
+	function decodeMime(text) {
+		// quoted-printable soft breaks and escapes, then any base64 body parts
+		const qp = text
+			.replace(/=\r?\n/g, "")
+			.replace(/=([0-9A-F]{2})/g, (m, hex) => String.fromCharCode(parseInt(hex, 16)));
+		const parts = [qp];
+		for (const block of text.match(/(?:^[A-Za-z0-9+/=]{40,}\r?\n)+/gm) || []) {
+			parts.push(Buffer.from(block.replace(/\s+/g, ""), "base64").toString("utf8"));
+		}
+		return parts.join("\n");
+	}
+
+	/** The signing link most recently queued for `recipient` on `request`, read from the Email Queue. */
+	async function linkFromEmail(
+		request,
+		recipient,
+		{ after: notBefore = "", timeout = 30_000 } = {}
+	) {
+		const deadline = Date.now() + timeout;
+		while (Date.now() < deadline) {
+			const rows = await callMethod("frappe.client.get_list", {
+				doctype: "Email Queue",
+				filters: { reference_doctype: "Sign Request", reference_name: request },
+				fields: ["name", "message", "creation"],
+				order_by: "creation desc",
+				limit_page_length: 20,
+			});
+			for (const row of rows) {
+				if (notBefore && row.creation <= notBefore) continue;
+				const doc = await rest(
+					"GET",
+					`/api/resource/Email Queue/${encodeURIComponent(row.name)}`
+				);
+				if (!doc.recipients.some((r) => r.recipient === recipient)) continue;
+				const match = decodeMime(row.message || "").match(/\/sign\/([A-Za-z0-9_-]{43})/);
+				if (match) return { url: `${BASE}/sign/${match[1]}`, creation: row.creation };
+			}
+			await sleep(500);
+		}
+		throw new Error(`no signing link e-mailed to ${recipient} for ${request}`);
+	}
+
+	async function adminEmail() {
+		const user = await rest("GET", `/api/resource/User/${encodeURIComponent(USER)}`);
+		return user.email;
+	}
+
+	// ------------------------------------------------------------------ the page
+
+	async function openPage(kind, url, headers = {}) {
+		const context = await browser.newContext({
+			...VIEWPORTS[kind],
+			locale: "en-US",
+			extraHTTPHeaders: headers,
+		});
+		const page = await context.newPage();
+		page.on("pageerror", (e) => pageErrors.push(`${kind}: ${e.message}`));
+		page.on("console", (m) => {
+			if (m.type() === "error") pageErrors.push(`${kind}: ${m.text()}`);
+		});
+		const response = await page.goto(url);
+		page.statusCode = response.status();
+		await page.waitForSelector("#crm-sign");
+		return page;
+	}
+
+	async function shot(page, name) {
+		await page.waitForTimeout(350);
+		const file = path.join(SHOTS, name);
+		await page.screenshot({ path: file, fullPage: false });
+		console.log(`# screenshot ${file}`);
+		const overflow = await page.evaluate(
+			() => document.documentElement.scrollWidth - window.innerWidth
+		);
+		assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow}px`);
+		return file;
+	}
+
+	async function drawOn(page, canvas, wobble = 1) {
+		const box = await canvas.boundingBox();
+		const y0 = box.y + box.height * 0.6;
+		await page.mouse.move(box.x + box.width * 0.12, y0);
+		await page.mouse.down();
+		for (let i = 1; i <= 24; i++) {
+			const x = box.x + box.width * (0.12 + (0.72 * i) / 24);
+			const y = y0 - Math.sin(i / (2.2 * wobble)) * box.height * 0.25 - (i % 6) * 2;
+			await page.mouse.move(x, y, { steps: 2 });
+		}
+		await page.mouse.up();
+	}
+
+	/** Walk the guided flow: every field through its sheet, until the bar offers "Review and sign". */
+	async function fillFields(page, kind, prefix, { typed = false } = {}) {
+		let shots = 0;
+		for (let step = 0; step < 20; step++) {
+			const next = page.locator("#cs-next");
+			if ((await next.innerText()).trim() === "Review and sign") return;
+			await next.click();
+			const sheet = page.locator(".cs-sheet");
+			await sheet.waitFor({ state: "visible" });
+			if (await sheet.locator(".cs-pad-canvas").count()) {
+				const initials = (await sheet.locator("h2").innerText()).includes("initials");
+				if (typed && !initials) {
+					await sheet.locator('.cs-tab[data-mode="type"]').click();
+					await sheet.locator(".cs-style").nth(1).click();
+					if (shots++ < 3) await shot(page, `${prefix}-pad-typed.png`);
+				} else {
+					await drawOn(page, sheet.locator(".cs-pad-canvas"), initials ? 0.5 : 1);
+					if (shots++ < 3)
+						await shot(page, `${prefix}-pad-drawn${initials ? "-initials" : ""}.png`);
+				}
+				await sheet.locator(".cs-btn-primary").click();
+			} else if (await sheet.locator("input[type=checkbox]").count()) {
+				await sheet.locator("input[type=checkbox]").check();
+				await sheet.locator(".cs-btn-primary").click();
+			} else {
+				const input = sheet.locator("#cs-edit");
+				if (!(await input.inputValue())) await input.fill("Satın Alma Müdürü");
+				if (shots++ < 3) await shot(page, `${prefix}-field-editor.png`);
+				await sheet.locator(".cs-btn-primary").click();
+			}
+			// a following field opens its own sheet; close it to go on from the bar
+			await page.waitForTimeout(250);
+			if (await page.locator(".cs-sheet").count()) await page.keyboard.press("Escape");
+		}
+		throw new Error(`${kind}: the guided flow did not finish`);
+	}
+
+	async function signDocument(page, kind, prefix, options) {
+		await page.waitForSelector(".cs-page canvas");
+		await page.waitForFunction(() => document.querySelector(".cs-page canvas").width > 100);
+		await shot(page, `${prefix}-document.png`);
+		await fillFields(page, kind, prefix, options);
+		await page.locator(".cs-page").last().scrollIntoViewIfNeeded();
+		await shot(page, `${prefix}-fields-filled.png`);
+		await page.locator("#cs-next").click(); // "Review and sign" scrolls to the consent
+		await page.locator("#cs-consent").check();
+		await shot(page, `${prefix}-consent.png`);
+		await page.locator("#cs-sign").click();
+	}
+
+	before(async () => {
+		browser = await crm.playwright.chromium.launch({
+			executablePath: CHROMIUM,
+			args: CHROMIUM_ARGS,
+			headless: true,
+		});
+		admin = await crm.playwright.request.newContext();
+		const login = await admin.post(`${BASE}/api/method/login`, {
+			form: { usr: USER, pwd: PASSWORD },
+		});
+		assert.equal(login.status(), 200, `login as ${USER} failed: ${await login.text()}`);
+		await ensureWorker();
+		await ensureOutgoingMail();
+		pdfUrl = await uploadContract();
+	});
+
+	after(async () => {
+		if (outbox) {
+			await rest("PUT", `/api/resource/Email Account/${encodeURIComponent(outbox)}`, {
+				enable_outgoing: 0,
+				default_outgoing: 0,
+			}).catch((e) => console.log(`# could not disable ${outbox}: ${e.message}`));
+		}
+		sink?.server.close();
+		await admin?.dispose();
+		await browser?.close();
+		stopStarted();
+	});
+
+	for (const kind of Object.keys(VIEWPORTS)) {
+		test(`${kind}: company and client sign, the sealed PDF downloads and verifies`, async () => {
+			const { request, email } = await newRequest(`happy${kind}`, "Company first", "None");
+			const company = await linkFromEmail(request, await adminEmail());
+
+			const desk = await openPage(kind, company.url);
+			await desk.waitForSelector(".cs-page canvas");
+			await signDocument(desk, kind, `${kind}-1-company`, { typed: kind === "phone" });
+			await desk.waitForSelector('[data-testid="state-signed"]');
+			await shot(desk, `${kind}-1-company-thanks.png`);
+			await desk.context().close();
+
+			const client = await linkFromEmail(request, email, { after: company.creation });
+			const page = await openPage(kind, client.url);
+			assert.equal(page.statusCode, 200);
+			await page.locator(".cs-intro").waitFor();
+			assert.match(
+				await page.locator(".cs-asks").innerText(),
+				/asks you to sign this document/
+			);
+			await shot(page, `${kind}-2-client-intro.png`);
+			await signDocument(page, kind, `${kind}-2-client`, { typed: kind === "desktop" });
+			await page.waitForSelector(
+				'[data-testid="state-sealing"], [data-testid="state-completed"]'
+			);
+			await shot(page, `${kind}-2-client-after-sign.png`);
+			await page.waitForSelector('[data-testid="state-completed"]', { timeout: 150_000 });
+			await shot(page, `${kind}-2-client-completed.png`);
+
+			const [download] = await Promise.all([
+				page.waitForEvent("download"),
+				page.locator('[data-testid="download"]').click(),
+			]);
+			const file = path.join(SHOTS, `${kind}-signed-${request}.pdf`);
+			await download.saveAs(file);
+			const verify = execFileSync(path.join(BENCH, "env/bin/crm-sign"), ["verify", file], {
+				encoding: "utf8",
+			});
+			console.log(verify.replace(/^/gm, "# "));
+
+			const doc = await rest("GET", `/api/resource/Sign Request/${request}`);
+			assert.equal(doc.status, "Completed");
+			assert.ok(doc.signed_pdf);
+
+			// the switch to Turkish keeps the state
+			await page.locator('.cs-lang [data-lang="tr"]').click();
+			assert.match(
+				await page.locator('[data-testid="state-completed"] h2').innerText(),
+				/Herkes imzaladı/
+			);
+			await shot(page, `${kind}-2-client-completed-tr.png`);
+			await page.context().close();
+		});
+
+		test(`${kind}: declining needs a reason and closes the link`, async () => {
+			const { request, email } = await newRequest(
+				`decline${kind}`,
+				"Counterparty first",
+				"None"
+			);
+			const link = await linkFromEmail(request, email);
+			const page = await openPage(kind, link.url);
+			await page.waitForSelector(".cs-page canvas");
+			await page.locator("#cs-decline").scrollIntoViewIfNeeded();
+			await page.locator("#cs-decline").click();
+			await page.locator("#cs-decline-confirm").click();
+			assert.match(await page.locator(".cs-sheet .cs-error").innerText(), /reason/i);
+			await page
+				.locator("#cs-reason")
+				.fill("Ödeme koşulları uygun değil / payment terms do not fit");
+			await shot(page, `${kind}-3-decline-reason.png`);
+			await page.locator("#cs-decline-confirm").click();
+			await page.waitForSelector('[data-testid="state-declined-done"]');
+			await shot(page, `${kind}-3-declined.png`);
+			const doc = await rest("GET", `/api/resource/Sign Request/${request}`);
+			assert.equal(doc.status, "Declined");
+			assert.match(doc.declined_reason, /payment terms/);
+
+			await page.reload();
+			assert.match(await page.locator(".cs-state-declined").innerText(), /payment terms/);
+			await page.context().close();
+		});
+
+		test(`${kind}: five wrong codes lock the link`, async () => {
+			const { request, email } = await newRequest(
+				`code${kind}`,
+				"Counterparty first",
+				"Email"
+			);
+			const link = await linkFromEmail(request, email);
+			const page = await openPage(kind, link.url);
+			await page.waitForSelector('[data-testid="code-step"]');
+			await shot(page, `${kind}-4-code.png`);
+			await page
+				.locator('[data-testid="code-step"] .cs-btn-primary', { hasText: "Send code" })
+				.click();
+			await page.locator("#cs-code").waitFor({ state: "visible" });
+			for (let i = 1; i <= 5; i++) {
+				await page.locator("#cs-code").fill("000000");
+				await page.locator('.cs-code-form button[type="submit"]').click();
+				await page.waitForFunction((n) => {
+					const text = document.querySelector('[data-testid="code-step"]').innerText;
+					return n < 5 ? text.includes(`${5 - n} tries left`) : text.includes("locked");
+				}, i);
+				if (i === 1) await shot(page, `${kind}-4-code-wrong.png`);
+			}
+			assert.equal(await page.locator("#cs-code").isVisible(), false);
+			await shot(page, `${kind}-4-code-locked.png`);
+			const doc = await rest("GET", `/api/resource/Sign Request/${request}`);
+			const row = doc.signers.find((s) => s.signer_role === "Counterparty");
+			assert.equal(row.otp_attempts, 5);
+			await page.context().close();
+		});
+
+		test(`${kind}: an expired link says so`, async () => {
+			const { request, email } = await newRequest(
+				`expired${kind}`,
+				"Counterparty first",
+				"None"
+			);
+			const link = await linkFromEmail(request, email);
+			await rest("PUT", `/api/resource/Sign Request/${request}`, {
+				expires_on: "2020-01-01 00:00:00",
+			});
+			const page = await openPage(kind, link.url);
+			await page.waitForSelector('[data-testid="state-expired"]');
+			assert.match(
+				await page.locator('[data-testid="state-expired"]').innerText(),
+				/expired/
+			);
+			await shot(page, `${kind}-5-expired.png`);
+			await page.context().close();
+		});
+
+		test(`${kind}: a wrong link is a 404 page`, async () => {
+			// from an address of its own: failed lookups are counted per IP (see signer_session)
+			const ip = `10.77.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+			const page = await openPage(kind, `${BASE}/sign/${"x".repeat(43)}`, {
+				"X-Forwarded-For": ip,
+			});
+			assert.equal(page.statusCode, 404);
+			await page.waitForSelector('[data-testid="state-invalid"]');
+			await shot(page, `${kind}-6-invalid.png`);
+			await page.context().close();
+		});
+	}
+
+	test("no JavaScript errors on the way", () => {
+		const relevant = pageErrors.filter(
+			(e) =>
+				!/favicon|socket\.io|ERR_CONNECTION_REFUSED|status of (404|417|429)|status of 4\d\d|standardFontDataUrl|Warning/i.test(
+					e
+				)
+		);
+		assert.deepEqual(relevant, []);
+	});
+});
