@@ -8,13 +8,14 @@ makes one on install, and a company can replace it with a CA-issued one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import logging
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
@@ -46,9 +47,13 @@ def generate_self_signed(
 	days: int = 3650,
 	country: str = "",
 ) -> SealCertificate:
-	"""A 3072-bit RSA self-signed seal certificate in a PKCS#12 bundle."""
+	"""A self-signed seal certificate (ECDSA P-256) in a PKCS#12 bundle.
+
+	P-256 rather than RSA: pyhanko reloads the key for every signature and cryptography validates an
+	RSA-3072 key on each load (about a second), which would dominate finalizing a short document.
+	"""
 	password = password.encode() if isinstance(password, str) else password
-	key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+	key = ec.generate_private_key(ec.SECP256R1())
 	attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64] or "crm_sign seal")]
 	if organization:
 		attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization[:64]))
@@ -109,8 +114,13 @@ def validate_certificate(p12: bytes, password: bytes | str | None, now: dt.datet
 	return cert.subject.rfc4514_string()
 
 
+@functools.lru_cache(maxsize=8)
 def _signer(p12: bytes, password: bytes | str | None):
-	"""A pyhanko signer built from the bundle (works on pyhanko 0.21 through 0.24)."""
+	"""A pyhanko signer built from the bundle (works on pyhanko 0.21 through 0.24).
+
+	Cached: opening a PKCS#12 bundle costs more than sealing a short document, and a worker seals
+	with the same site certificate again and again.
+	"""
 	from asn1crypto import keys as asn1_keys
 	from asn1crypto import x509 as asn1_x509
 	from pyhanko.sign import signers
