@@ -30,6 +30,20 @@ except ImportError:  # Frappe v15
 LINK = re.compile(r"/sign/([A-Za-z0-9_-]{43})")
 
 
+def unique_email(name: str) -> str:
+	"""Lead e-mails must be unique; other suites on the same site may have left theirs behind."""
+	return f"{name}.{frappe.generate_hash(length=8)}@example.com"
+
+
+CONTACT_PERSON = unique_email("contact.person")
+FULL_FLOW = unique_email("full.flow")
+LEAD_EMAIL = unique_email("lead.email")
+ONLY_CONTACT = unique_email("only.contact")
+PERM = unique_email("perm")
+REUSE = unique_email("reuse")
+REUSE2 = unique_email("reuse2")
+
+
 def signature_data_url(name: str = "Ayşe Yılmaz") -> str:
 	return "data:image/png;base64," + base64.b64encode(sample_signature_png(name)).decode()
 
@@ -63,7 +77,7 @@ class TestSignRequests(IntegrationTestCase):
 		frappe.db.rollback()
 
 	def test_lead_request_is_sent_by_email_with_a_working_link(self):
-		lead = make_lead(email="lead.email@example.com")
+		lead = make_lead(email=LEAD_EMAIL)
 		template = make_template("Lead")
 		request = requests.create_sign_request(lead, template, channel="Email")
 
@@ -72,10 +86,10 @@ class TestSignRequests(IntegrationTestCase):
 		counterparty = next(r for r in request.signers if r.signer_role == "Counterparty")
 		company = next(r for r in request.signers if r.signer_role == "Company")
 		self.assertEqual((counterparty.status, company.status), ("Pending", "Waiting"))  # counterparty first
-		self.assertEqual(counterparty.email, "lead.email@example.com")
+		self.assertEqual(counterparty.email, LEAD_EMAIL)
 		self.assertEqual(counterparty.delivery_status, "Sent")
 
-		token = emailed_token(request.name, "lead.email@example.com")
+		token = emailed_token(request.name, LEAD_EMAIL)
 		found, row = requests.find_signer_by_token(token)
 		self.assertEqual((found.name, row.name), (request.name, counterparty.name))
 		self.assertEqual(requests.link_state(found, row), "open")
@@ -96,32 +110,32 @@ class TestSignRequests(IntegrationTestCase):
 
 	def test_opportunity_finds_email_through_its_contact_person(self):
 		lead = make_lead(email=None, mobile=None, first_name="Deal", last_name="Party")
-		contact = make_contact(email="contact.person@example.com")
+		contact = make_contact(email=CONTACT_PERSON)
 		opportunity = make_opportunity(lead, contact)
 		self.assertFalse(
 			opportunity.contact_email
 		)  # the desk fills it client-side; the server must not rely on it
 		request = requests.create_sign_request(opportunity, make_template("Opportunity"), channel="Email")
 		counterparty = next(r for r in request.signers if r.signer_role == "Counterparty")
-		self.assertEqual(counterparty.email, "contact.person@example.com")
-		self.assertTrue(emailed_token(request.name, "contact.person@example.com"))
+		self.assertEqual(counterparty.email, CONTACT_PERSON)
+		self.assertTrue(emailed_token(request.name, CONTACT_PERSON))
 
 	def test_contact_request(self):
-		contact = make_contact(email="only.contact@example.com")
+		contact = make_contact(email=ONLY_CONTACT)
 		request = requests.create_sign_request(contact, make_template("Contact"), channel="Email")
 		self.assertEqual(frappe.db.get_value("Sign Request", request.name, "status"), "Sent")
 		self.assertEqual(request.reference_doctype, "Contact")
 
 	def test_reuse_offers_the_last_used_template_and_sends_in_one_call(self):
-		lead = make_lead(email="reuse@example.com")
+		lead = make_lead(email=REUSE)
 		first, second = make_template("Lead", "Reuse A"), make_template("Lead", "Reuse B")
 		desk.send("Lead", lead.name, second)
 		options = desk.get_sign_options("Lead", lead.name)
 		self.assertEqual(options["last_used"], second)
 		self.assertIn(first, [t.name for t in options["templates"]])
-		self.assertEqual(options["recipient"]["email"], "reuse@example.com")
+		self.assertEqual(options["recipient"]["email"], REUSE)
 
-		other = make_lead(email="reuse2@example.com", first_name="Other")
+		other = make_lead(email=REUSE2, first_name="Other")
 		result = desk.send("Lead", other.name, options["last_used"])  # Sign -> Reuse
 		self.assertEqual(result["status"], "Sent")
 		values = frappe.get_all(
@@ -178,7 +192,7 @@ class TestSignRequests(IntegrationTestCase):
 		self.assertEqual(requests.find_signer_by_token(token)[1].name, row.name)
 
 	def test_permissions_follow_the_lead(self):
-		lead = make_lead(email="perm@example.com", first_name="Perm")
+		lead = make_lead(email=PERM, first_name="Perm")
 		request = requests.create_sign_request(lead, make_template("Lead"), channel="Email")
 		outsider = make_user("sign.only@example.com", ["Sign User"])
 		insider = make_user("sales.sign@example.com", ["Sign User", "Sales User"])
@@ -196,10 +210,10 @@ class TestSignRequests(IntegrationTestCase):
 			self.assertIn(request.name, frappe.get_list("Sign Request", pluck="name"))
 
 	def test_full_flow_completes_seals_and_keeps_a_valid_audit_chain(self):
-		lead = make_lead(email="full.flow@example.com", first_name="Full")
+		lead = make_lead(email=FULL_FLOW, first_name="Full")
 		request = requests.create_sign_request(lead, make_template("Lead"), channel="Email")
 
-		token = emailed_token(request.name, "full.flow@example.com")
+		token = emailed_token(request.name, FULL_FLOW)
 		request, row = requests.find_signer_by_token(token)
 		requests.mark_viewed(request, row)
 		requests.record_signature(request, row, {}, signature_data_url())
