@@ -32,10 +32,21 @@ def prepare(pages: int):
 	values = []
 	for page in range(pages):
 		values += [
-			FieldValue(Field(f"t{page}", FieldType.TEXT, page=page, box=Box(0.1, 0.1, 0.5, 0.03)), "Ağaoğlu Şirin A.Ş."),
-			FieldValue(Field(f"d{page}", FieldType.DATE, page=page, box=Box(0.1, 0.2, 0.2, 0.03)), "14.03.2026"),
 			FieldValue(
-				Field(f"i{page}", FieldType.INITIALS, FillerRole.COUNTERPARTY, page=page, box=Box(0.8, 0.9, 0.1, 0.05)),
+				Field(f"t{page}", FieldType.TEXT, page=page, box=Box(0.1, 0.1, 0.5, 0.03)),
+				"Ağaoğlu Şirin A.Ş.",
+			),
+			FieldValue(
+				Field(f"d{page}", FieldType.DATE, page=page, box=Box(0.1, 0.2, 0.2, 0.03)), "14.03.2026"
+			),
+			FieldValue(
+				Field(
+					f"i{page}",
+					FieldType.INITIALS,
+					FillerRole.COUNTERPARTY,
+					page=page,
+					box=Box(0.8, 0.9, 0.1, 0.05),
+				),
 				initials,
 			),
 		]
