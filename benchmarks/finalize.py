@@ -56,9 +56,9 @@ def prepare(pages: int):
 def run_baseline(document: bytes, values, seal) -> bytes:
 	import io
 
-	from pypdf import PdfReader, PdfWriter
 	from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 	from pyhanko.sign import fields, signers
+	from pypdf import PdfReader, PdfWriter
 	from reportlab.lib.utils import ImageReader
 	from reportlab.pdfgen.canvas import Canvas
 

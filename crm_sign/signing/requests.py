@@ -272,7 +272,10 @@ def link_state(request, row) -> str:
 		return request.status.lower()
 	if row.status == "Signed":
 		return "signed"
-	if row.token_expires_on and now_datetime() >= _as_datetime(row.token_expires_on):
+	# A link dies with its own expiry or the request's, whichever comes first.
+	if any(
+		when and now_datetime() >= _as_datetime(when) for when in (row.token_expires_on, request.expires_on)
+	):
 		return "expired"
 	if row.status not in ("Pending", "Viewed"):
 		return "waiting"

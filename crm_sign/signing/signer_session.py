@@ -10,7 +10,7 @@ from crm_sign.engine import tokens
 from crm_sign.engine.errors import OneTimeCodeError
 from crm_sign.signing import requests
 from crm_sign.signing.audit_log import log_event
-from crm_sign.signing.settings import get_settings, token_secret
+from crm_sign.signing.settings import token_secret
 
 # Failed token lookups per IP, shared by the signing page and the guest endpoints. The endpoints'
 # own rate limits count per IP and token, which a guesser trying a new token each time never hits.
@@ -88,7 +88,6 @@ def page_data(request, row, mark_viewed: bool = False) -> dict:
 		"role": row.signer_role,
 		# Nothing of the document before the one-time code is confirmed.
 		"fields": fields if state == "open" and not code_required(request, row) else [],
-		"consent_text": _(get_settings().consent_text or ""),
 		"code_required": code_required(request, row),
 		"code_channel": request.otp_method,
 		"code_sent": bool(code_state.code_hash),
@@ -173,7 +172,9 @@ def verify_code(request, row, code: str) -> dict:
 		)
 		frappe.db.commit()  # nosemgrep: a wrong code must count even though the call fails
 		frappe.throw(
-			_(e.reason) + (" " + _("{0} tries left.").format(e.attempts_left) if e.attempts_left else ""),
+			_("{0}. {1} tries left.").format(_(e.reason), e.attempts_left)
+			if e.attempts_left
+			else _(e.reason),
 			title=_("Wrong code"),
 		)
 	_store_code_state(row, state)

@@ -50,6 +50,7 @@ class SignRequest(Document):
 
 	def validate(self):
 		self.validate_reference_unchanged()
+		self.validate_status_unchanged()
 		self.set_title()
 
 	def set_title(self):
@@ -70,3 +71,14 @@ class SignRequest(Document):
 					),
 					title=_("Not Allowed"),
 				)
+
+	def validate_status_unchanged(self):
+		"""Only the signing flow moves a request (it writes with db_set); a Kanban drag or an edit
+		through the desk or REST would otherwise fake a signature state."""
+		if self.is_new():
+			return
+		before = self.get_doc_before_save()
+		if before and before.status != self.status:
+			frappe.throw(
+				_("The status of a Sign Request changes only when its signers act"), title=_("Not Allowed")
+			)

@@ -1,0 +1,168 @@
+"""The public signing page, /sign/<token> (hooks: website_route_rules).
+
+The page is rendered for every link state; the open state hands its data to sign.js, which talks to
+crm_sign.api.guest. Nothing is written on this GET: "viewed" is recorded by the page's first POST, so
+link scanners in mail filters do not count as the signer opening the document.
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe import _
+from frappe.translate import get_all_translations
+
+from crm_sign.signing import requests, signer_session
+from crm_sign.signing.settings import get_settings
+
+no_cache = 1
+sitemap = 0
+
+LANGUAGES = ("en", "tr")
+
+# Every text the page shows, in English; sign.js translates them with __() from the dicts below.
+PAGE_STRINGS = (
+	"Secure e-signature",
+	"Language",
+	"{0} from {1} asks you to sign this document.",
+	"{0} asks you to sign this document.",
+	"Signing as {0}",
+	"Link valid until {0}",
+	"This link is not valid",
+	"Check that you opened the whole link from your e-mail or SMS. If it still does not work, ask the sender for a new one.",
+	"Too many attempts",
+	"Please wait a few minutes and try again.",
+	"This link has expired",
+	"Ask the sender to send you a new link.",
+	"This request was cancelled",
+	"The sender cancelled this signature request. Nothing more is needed from you.",
+	"This document was declined",
+	"Reason given: {0}",
+	"Thank you, you have signed",
+	"We will e-mail you the signed copy as soon as everyone has signed.",
+	"Everyone has signed",
+	"The document is signed and sealed. You can download the signed copy.",
+	"Download signed PDF",
+	"It is not your turn yet",
+	"Another party signs first. We will send you a message when it is your turn.",
+	"Sealing the document…",
+	"All signatures are in. The signed copy will be ready in a moment.",
+	"Confirm it's you",
+	"We will send a 6-digit code to your e-mail address.",
+	"We will send a 6-digit code to your mobile phone.",
+	"Send code",
+	"Send a new code",
+	"Code sent to {0}.",
+	"6-digit code",
+	"Continue",
+	"Enter the 6 digits from the message.",
+	"{0} tries left",
+	"Too many wrong codes. This link is locked; please contact the sender.",
+	"Loading the document…",
+	"The document could not be loaded. Check your connection and reload the page.",
+	"Page {0} of {1}",
+	"{0} of {1} fields done",
+	"Start",
+	"Next field",
+	"Review and sign",
+	"Sign here",
+	"Initials here",
+	"Signature",
+	"Initials",
+	"Date",
+	"Text",
+	"Long Text",
+	"Checkbox",
+	"Full Name",
+	"Email",
+	"Phone",
+	"Image",
+	"Required",
+	"Please fill in {0}",
+	"Please tick {0}",
+	"Enter a valid e-mail address",
+	"Enter a valid phone number",
+	"Done",
+	"Cancel",
+	"Clear",
+	"Next",
+	"Your signature",
+	"Your initials",
+	"Draw",
+	"Type",
+	"Sign with your finger or mouse in the box",
+	"Type your name",
+	"Adopt and sign",
+	"Draw or type your signature first.",
+	"Agreement to sign electronically",
+	"I agree that my electronic signature is the legal equivalent of my handwritten signature on this document, and I consent to do business electronically.",
+	"I have read and agree to the above",
+	"Sign",
+	"Signing…",
+	"Decline",
+	"Decline to sign",
+	"Why do you decline? (required)",
+	"Please give a reason.",
+	"You declined to sign",
+	"The sender has been told. Nothing more is needed from you.",
+	"Fill in all required fields first ({0} left).",
+	"Please accept the agreement to sign electronically.",
+	"Something went wrong. Please try again.",
+	"Too many requests. Please wait a few minutes.",
+	"Dated automatically",
+	"Style {0}",
+)
+
+
+def get_context(context) -> dict:
+	context.no_cache = 1
+	context.no_header = 1
+	context.no_breadcrumbs = 1
+	lang = frappe.local.lang if frappe.local.lang in LANGUAGES else "en"
+	token = frappe.form_dict.get("token") or ""
+	data = _page_data(token, context)
+	context.lang = lang
+	context.title = data.get("title") or _("Secure e-signature")
+	context.data = data
+	context.data_json = _script_json(
+		{
+			"token": token if data["state"] not in ("invalid", "throttled") else "",
+			"lang": lang,
+			"languages": list(LANGUAGES),
+			"page": data,
+			"messages": {code: _messages(code) for code in LANGUAGES},
+			"consent_text": get_settings().consent_text or "",
+			"pdfjs": "/assets/crm_sign/js/lib/pdfjs/pdf.min.js",
+			"pdfjs_worker": "/assets/crm_sign/js/lib/pdfjs/pdf.worker.min.js",
+		}
+	)
+	return context
+
+
+def _page_data(token: str, context) -> dict:
+	ip = getattr(frappe.local, "request_ip", None) or ""
+	if signer_session.lookups_blocked(ip):
+		context.http_status_code = 429
+		return {"state": "throttled"}
+	request, row = requests.find_signer_by_token(token)
+	if request is None:
+		signer_session.record_failed_lookup(ip)
+		context.http_status_code = 404
+		return {"state": "invalid"}
+	return signer_session.page_data(request, row)
+
+
+def _messages(lang: str) -> dict[str, str]:
+	"""PAGE_STRINGS and the consent text translated to `lang` (English keeps the source text)."""
+	if lang == "en":
+		return {}
+	translations = get_all_translations(lang)
+	texts = (*PAGE_STRINGS, get_settings().consent_text or "")
+	return {text: translations[text] for text in texts if translations.get(text)}
+
+
+def _script_json(value) -> str:
+	"""JSON that is safe inside <script type="application/json">: no tag or entity can be formed."""
+	text = json.dumps(value, ensure_ascii=False, default=str)
+	return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
