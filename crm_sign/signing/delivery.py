@@ -70,7 +70,7 @@ def send_email(request, row, link: str, reason: str) -> None:
 	body = frappe.render_template(_template_text(request, "email_body", DEFAULT_EMAIL_BODY), context)
 	if "{{ link }}" not in _template_text(request, "email_body", "{{ link }}") and link not in body:
 		body += f'<p><a href="{link}">{link}</a></p>'  # a custom body without the link still carries it
-	frappe.sendmail(
+	queued = frappe.sendmail(
 		recipients=[row.email],
 		subject=subject,
 		message=body,
@@ -78,6 +78,18 @@ def send_email(request, row, link: str, reason: str) -> None:
 		reference_name=request.name,
 		delayed=True,
 	)
+	if not queued:  # Frappe drops mail to unsubscribed or invalid addresses without raising
+		error = _("No e-mail was queued for {0} (unsubscribed or invalid address)").format(row.email)
+		row.db_set({"delivery_status": "Failed", "last_delivery_error": error})
+		request.db_set("last_error", error)
+		log_event(
+			request,
+			"delivery_failed",
+			who=row.email,
+			detail=error,
+			data={"channel": "Email", "to": row.email},
+		)
+		return
 	row.db_set({"delivery_status": "Sent", "sent_on": now_datetime(), "last_delivery_error": ""})
 	log_event(request, "sent", who=row.email, data={"channel": "Email", "to": row.email, "reason": reason})
 

@@ -154,6 +154,18 @@ class TestSignRequests(IntegrationTestCase):
 		self.assertIn("SMS", str(ctx.exception))
 		self.assertFalse(frappe.get_all("Sign Request", filters={"reference_name": lead.name}))
 
+	def test_unsubscribed_email_is_a_visible_failure(self):
+		email = unique_email("unsubscribed")
+		frappe.get_doc({"doctype": "Email Unsubscribe", "email": email, "global_unsubscribe": 1}).insert(
+			ignore_permissions=True
+		)
+		lead = make_lead(email=email, first_name="Unsub")
+		request = requests.create_sign_request(lead, make_template("Lead"), channel="Email")
+		row = frappe.get_doc("Sign Request Signer", {"parent": request.name, "signer_role": "Counterparty"})
+		self.assertEqual(row.delivery_status, "Failed")
+		self.assertIn(email, frappe.db.get_value("Sign Request", request.name, "last_error"))
+		self.assertIn("delivery_failed", [e.event for e in chain_of(request.name)])
+
 	def test_sms_reaches_the_gateway_with_the_link(self):
 		with LoopbackTwilio() as gateway:
 			use_twilio(gateway.url)
