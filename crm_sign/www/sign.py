@@ -159,7 +159,10 @@ def _messages(lang: str) -> dict[str, str]:
 		return {}
 	translations = get_all_translations(lang)
 	texts = (*PAGE_STRINGS, get_settings().consent_text or "")
-	return {text: translations[text] for text in texts if translations.get(text)}
+	# Rows with the context "crm_sign_page" hold page wording that would be wrong across the desk
+	# (e.g. "Type" as the verb on the signature pad); Frappe stores them as "source:context".
+	found = {text: translations.get(f"{text}:crm_sign_page") or translations.get(text) for text in texts}
+	return {text: value for text, value in found.items() if value}
 
 
 def _script_json(value) -> str:
