@@ -36,11 +36,29 @@ scheduler_events = {
 		"*/5 * * * *": ["crm_sign.signing.delivery.retry_failed_deliveries"],
 		"*/15 * * * *": ["crm_sign.signing.finalize.sweep_stuck_requests"],
 	},
+	"hourly": [
+		"crm_sign.automation.scheduler.expire_requests",
+		"crm_sign.automation.scheduler.send_reminders",
+	],
+}
+
+# Stage automation: every save passes a cached per-doctype index first (crm_sign/automation/index.py).
+# on_update also runs on insert (after after_insert), so a record created in a stage counts once.
+doc_events = {
+	"*": {
+		"on_update": "crm_sign.automation.rules.on_record_saved",
+		"on_update_after_submit": "crm_sign.automation.rules.on_record_saved",
+	},
+	"Workflow": {
+		"validate": "crm_sign.automation.workflow.validate_workflow",
+		"on_update": "crm_sign.automation.index.clear_index",
+		"on_trash": "crm_sign.automation.index.clear_index",
+	},
 }
 
 # Other apps can subscribe to signer events (viewed, signed, declined, completed, expired, cancelled);
-# see crm_sign/signing/events.py.
-crm_sign_event = []
+# see crm_sign/signing/events.py. Our own triggers are the first subscriber.
+crm_sign_event = ["crm_sign.automation.triggers.on_sign_event"]
 
 # Installation
 # ------------

@@ -18,6 +18,18 @@ def after_migrate() -> None:
 	from crm_sign.signing.seal_certificate import ensure_seal_certificate
 
 	ensure_seal_certificate()
+	setup_automation()
+
+
+def setup_automation() -> None:
+	"""Workflow editor fields, the Sign Requests Kanban board, and a fresh automation index."""
+	from crm_sign.automation.board import ensure_kanban_board
+	from crm_sign.automation.index import clear_index
+	from crm_sign.automation.workflow import create_workflow_fields
+
+	create_workflow_fields()
+	ensure_kanban_board()
+	clear_index()
 
 
 def create_roles() -> None:
@@ -41,7 +53,11 @@ def set_default_settings() -> None:
 
 
 def before_uninstall() -> None:
-	pass
+	from crm_sign.automation.index import clear_index
+	from crm_sign.automation.workflow import delete_workflow_fields
+
+	delete_workflow_fields()
+	clear_index()
 
 
 def before_tests() -> None:

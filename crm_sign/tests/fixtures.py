@@ -105,7 +105,7 @@ def make_contact(email: str = "mehmet@example.com", mobile: str = "+905339998877
 	return contact.insert(ignore_permissions=True)
 
 
-def make_opportunity(lead, contact=None):
+def make_opportunity(lead, contact=None, **extra):
 	company = (
 		frappe.defaults.get_global_default("company") or frappe.get_all("Company", pluck="name", limit=1)[0]
 	)
@@ -117,6 +117,7 @@ def make_opportunity(lead, contact=None):
 			"company": company,
 			"contact_person": contact.name if contact else None,
 			"transaction_date": frappe.utils.nowdate(),
+			**extra,
 		}
 	).insert(ignore_permissions=True)
 
@@ -166,3 +167,101 @@ def ensure_outgoing_email_account() -> None:
 			"enable_incoming": 0,
 		}
 	).insert(ignore_permissions=True)
+
+
+def signature_data_url(name: str = "Ayşe Yılmaz") -> str:
+	import base64
+
+	from crm_sign.engine.samples import sample_signature_png
+
+	return "data:image/png;base64," + base64.b64encode(sample_signature_png(name)).decode()
+
+
+def sign_next(request, role: str | None = None):
+	"""Sign as the first signer whose turn it is (or of `role`); returns the signed row."""
+	from crm_sign.signing.requests import record_signature
+
+	request.reload()
+	row = next(
+		r
+		for r in request.signers
+		if r.status in ("Pending", "Viewed") and (role is None or r.signer_role == role)
+	)
+	record_signature(request, row, {}, signature_data_url(row.signer_name or "Signer"))
+	request.reload()
+	return row
+
+
+def sign_everyone(request):
+	"""Every signer signs in turn; the last signature finalizes the request (inline in tests)."""
+	request.reload()
+	while any(r.status in ("Pending", "Viewed") for r in request.signers):
+		sign_next(request)
+	return request
+
+
+def make_automation_rule(**values):
+	"""A Sign Automation Rule (Rule kind by default: Opportunity entering a sales stage)."""
+	doc = {
+		"doctype": "Sign Automation Rule",
+		"title": values.pop("title", "Test automation"),
+		"rule_kind": "Rule",
+		"reference_doctype": "Opportunity",
+		"stage_type": "Field",
+		"enabled": 1,
+	}
+	if values.get("rule_kind", "Rule") == "Rule":
+		doc.update({"stage_field": "sales_stage", "stage_value": "Proposal/Price Quote"})
+	doc.update(values)
+	return frappe.get_doc(doc).insert()
+
+
+def ensure_workflow_state_field(doctype: str, fieldname: str = "workflow_state") -> None:
+	"""The column a Workflow needs, created once and committed: adding it later would be DDL, which
+	commits implicitly in MariaDB and would end a test's transaction."""
+	if frappe.get_meta(doctype).get_field(fieldname):
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Custom Field",
+			"dt": doctype,
+			"fieldname": fieldname,
+			"label": fieldname.replace("_", " ").title(),
+			"fieldtype": "Link",
+			"options": "Workflow State",
+			"hidden": 1,
+			"allow_on_submit": 1,
+			"no_copy": 1,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()  # nosemgrep: a schema change, done once per site
+
+
+def make_workflow(doctype: str, name: str, states: list[dict], transitions: list[dict], **values):
+	"""An active Workflow; its states and actions are created when missing."""
+	for state in states:
+		if not frappe.db.exists("Workflow State", state["state"]):
+			frappe.get_doc({"doctype": "Workflow State", "workflow_state_name": state["state"]}).insert(
+				ignore_permissions=True
+			)
+	for transition in transitions:
+		if not frappe.db.exists("Workflow Action Master", transition["action"]):
+			frappe.get_doc(
+				{"doctype": "Workflow Action Master", "workflow_action_name": transition["action"]}
+			).insert(ignore_permissions=True)
+	workflow = frappe.get_doc(
+		{
+			"doctype": "Workflow",
+			"workflow_name": name,
+			"document_type": doctype,
+			"workflow_state_field": "workflow_state",
+			"is_active": 1,
+			"send_email_alert": 0,
+			"states": [{"allow_edit": "System Manager", "doc_status": "0", **state} for state in states],
+			"transitions": [
+				{"allowed": "System Manager", "allow_self_approval": 1, **t} for t in transitions
+			],
+			**values,
+		}
+	)
+	return workflow.insert(ignore_permissions=True)
