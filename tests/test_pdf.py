@@ -86,13 +86,20 @@ def test_broken_page_tree(contract):
 		read_pdf(contract.replace(b"/Type /Pages", b"/Type /Broke"))
 
 
+def _copy(data: bytes) -> PdfWriter:
+	"""A writer holding `data`'s pages (clone_from breaks encrypt() on pypdf 3.17.0)."""
+	writer = PdfWriter()
+	writer.append(PdfReader(BytesIO(data)))
+	return writer
+
+
 def test_encrypted_pdf(contract):
-	writer = PdfWriter(clone_from=PdfReader(BytesIO(contract)))
+	writer = _copy(contract)
 	writer.encrypt(user_password="secret", owner_password="owner")
 	with pytest.raises(EncryptedPDFError):
 		read_pdf(_write(writer))
 	# An owner password alone (opens without a password) is still refused.
-	writer = PdfWriter(clone_from=PdfReader(BytesIO(contract)))
+	writer = _copy(contract)
 	writer.encrypt(user_password="", owner_password="owner")
 	with pytest.raises(EncryptedPDFError):
 		stamp(_write(writer), [])
