@@ -16,6 +16,8 @@ from .samples import sample_contract_pdf, sample_fields, sample_record, sample_s
 from .seal import generate_self_signed
 
 REQUEST_ID = "SIGN-DEMO-00001"
+# The demo has no site secret to key its audit chain with; sample data needs no real one.
+DEMO_AUDIT_KEY = b"crm_sign demo audit key, not a secret"
 
 
 def demo_fields(document: bytes) -> tuple[list[Field], list]:
@@ -73,6 +75,7 @@ def build_demo(language: str = "tr") -> FinalizeResult:
 		chain.append(
 			append_event(
 				chain[-1] if chain else None,
+				key=DEMO_AUDIT_KEY,
 				chain_id=REQUEST_ID,
 				event=event,
 				at=(now + dt.timedelta(minutes=minutes)).isoformat(),
@@ -81,7 +84,7 @@ def build_demo(language: str = "tr") -> FinalizeResult:
 				document_sha256=document_sha,
 			)
 		)
-	head = verify_chain(chain, REQUEST_ID)
+	head = verify_chain(chain, REQUEST_ID, key=DEMO_AUDIT_KEY)
 
 	info = CertificateInfo(
 		title="Hizmet Sözleşmesi / Service Agreement",

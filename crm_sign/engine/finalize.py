@@ -8,7 +8,7 @@ from .anchors import AnchorHit
 from .certificate import CertificateInfo, build_certificate
 from .fields import FieldValue
 from .pdf import sha256_hex, stamp
-from .seal import SealCertificate, seal_pdf
+from .seal import SealCertificate, certificate_fingerprint, seal_pdf
 
 
 @dataclass
@@ -17,6 +17,7 @@ class FinalizeResult:
 	original_sha256: str  # the document as sent for signature
 	signed_sha256: str  # after stamping the values, before the certificate and seal
 	sealed_sha256: str  # the file as delivered
+	seal_fingerprint: str = ""  # SHA-256 of the seal certificate, as printed on the certificate page
 
 
 def finalize(
@@ -33,7 +34,14 @@ def finalize(
 	original_sha256 = sha256_hex(document)
 	stamped = stamp(document, values, hide=hide)
 	signed_sha256 = sha256_hex(stamped)
-	info = replace(certificate, original_sha256=original_sha256, signed_sha256=signed_sha256)
+	# Taken from the certificate that actually seals, so the page can never name a different one.
+	fingerprint = certificate_fingerprint(seal)
+	info = replace(
+		certificate,
+		original_sha256=original_sha256,
+		signed_sha256=signed_sha256,
+		seal_fingerprint=fingerprint,
+	)
 	sealed = seal_pdf(
 		stamped,
 		seal,
@@ -42,4 +50,4 @@ def finalize(
 		timestamp_url=timestamp_url,
 		append_pages=build_certificate(info),
 	)
-	return FinalizeResult(sealed, original_sha256, signed_sha256, sha256_hex(sealed))
+	return FinalizeResult(sealed, original_sha256, signed_sha256, sha256_hex(sealed), fingerprint)

@@ -2,15 +2,19 @@
 
 One seal goes on after the last signature: per-signer seals show as broken in Adobe once later
 pages or stamps are added. The site's certificate is a PKCS#12 bundle; `generate_self_signed`
-makes one on install, and a company can replace it with a CA-issued one.
+makes one on install, and a company can replace it with a CA-issued one. Its public half
+(`certificate_pem`, `certificate_fingerprint`) is what a verifier needs to tell our seal from anyone's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import io
 import logging
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -114,6 +118,80 @@ def validate_certificate(p12: bytes, password: bytes | str | None, now: dt.datet
 	return cert.subject.rfc4514_string()
 
 
+# ------------------------------------------------------------------------------- public certificate
+
+# What verify_pdf accepts as the site's trusted certificate: a bundle, a certificate object, PEM or DER
+# bytes, PEM text, or a SHA-256 fingerprint as hex (colons and spaces allowed, any case).
+TrustAnchor = SealCertificate | x509.Certificate | bytes | str
+
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+
+@functools.lru_cache(maxsize=8)
+def _bundle_certificate_der(p12: bytes, password: bytes | str | None) -> bytes:
+	"""Cached like `_signer`: finalize asks for the fingerprint of the same bundle on every document."""
+	_, cert, _ = _load_p12(p12, password)
+	return cert.public_bytes(serialization.Encoding.DER)
+
+
+def certificate_pem(cert: SealCertificate) -> bytes:
+	"""The bundle's public certificate as PEM (never the key): publish it, or pass it to `verify_pdf`."""
+	der = _bundle_certificate_der(cert.p12, cert.password)
+	return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+
+
+def certificate_fingerprint(cert_or_pem: TrustAnchor) -> str:
+	"""SHA-256 of the certificate's DER as 64 lowercase hex digits (the first one of a PEM chain).
+
+	A fingerprint given as text comes back normalised, so both sides of a comparison can go through here.
+	"""
+	if isinstance(cert_or_pem, str) and "-----BEGIN" not in cert_or_pem:
+		fingerprint = _parse_fingerprint(cert_or_pem)
+		if fingerprint is None:
+			raise CertificateError("Not a PEM certificate nor a SHA-256 fingerprint (64 hex digits)")
+		return fingerprint
+	return hashlib.sha256(_certificates_der(cert_or_pem)[0]).hexdigest()
+
+
+def _parse_fingerprint(text: str) -> str | None:
+	cleaned = re.sub(r"[\s:]", "", text).lower()
+	return cleaned if _FINGERPRINT.fullmatch(cleaned) else None
+
+
+def _certificates_der(value: SealCertificate | x509.Certificate | bytes | str) -> list[bytes]:
+	"""The DER of every certificate in a bundle, certificate object, PEM (text or bytes) or DER."""
+	if isinstance(value, SealCertificate):
+		return [_bundle_certificate_der(value.p12, value.password)]
+	if isinstance(value, x509.Certificate):
+		return [value.public_bytes(serialization.Encoding.DER)]
+	data = value.encode() if isinstance(value, str) else value
+	if not isinstance(data, (bytes, bytearray)):
+		raise CertificateError(f"Not a certificate: {type(value).__name__}")
+	try:
+		if b"-----BEGIN" in data:
+			certs = x509.load_pem_x509_certificates(bytes(data))
+		else:
+			certs = [x509.load_der_x509_certificate(bytes(data))]
+	except ValueError as e:
+		raise CertificateError(f"Not a PEM or DER certificate: {e}")
+	return [cert.public_bytes(serialization.Encoding.DER) for cert in certs]
+
+
+def _trust_anchors(trust: TrustAnchor | Iterable[TrustAnchor]) -> tuple[set[str], list[bytes]]:
+	"""(fingerprints to pin, DER certificates to use as chain roots) of one anchor or a list of them."""
+	items = list(trust) if isinstance(trust, (list, tuple, set, frozenset)) else [trust]
+	fingerprints: set[str] = set()
+	roots: list[bytes] = []
+	for item in items:
+		if isinstance(item, str) and "-----BEGIN" not in item:
+			fingerprints.add(certificate_fingerprint(item))
+			continue
+		for der in _certificates_der(item):
+			roots.append(der)
+			fingerprints.add(hashlib.sha256(der).hexdigest())
+	return fingerprints, roots
+
+
 @functools.lru_cache(maxsize=8)
 def _signer(p12: bytes, password: bytes | str | None):
 	"""A pyhanko signer built from the bundle (works on pyhanko 0.21 through 0.24).
@@ -204,73 +282,175 @@ def _append_pages(writer, extra: bytes) -> None:
 		writer.insert_page(copy)
 
 
+# ------------------------------------------------------------------------------------- verification
+
+
 @dataclass
 class SealVerdict:
-	sealed: bool
-	intact: bool = False  # the signed bytes hash to what the signature says
-	valid: bool = False  # the cryptographic signature checks out
-	trusted: bool = False  # the certificate chains to a trusted root given to verify
-	covers_whole_file: bool = False  # nothing was appended after sealing
+	sealed: bool  # a crm_sign seal (the field SEAL_FIELD) is in the file
+	intact: bool = False  # every signature's signed bytes hash to what the signature says
+	valid: bool = False  # every signature's cryptography checks out
+	trusted: bool = False  # the seal was made with the trust anchor given to verify (or chains to it)
+	covers_whole_file: bool = False  # one crm_sign seal, the last signature, nothing added after it
 	signer: str = ""
 	signed_at: dt.datetime | None = None
 	timestamped: bool = False
 	message: str = ""
+	signatures: int = 0  # every signature in the file, the seal and earlier ones by others included
+	fingerprint: str = ""  # SHA-256 (hex) of the seal certificate's DER, to compare with the site's
+	anchored: bool = False  # a trust anchor was given: then `ok` also requires `trusted`
 
 	@property
 	def ok(self) -> bool:
-		"""Sealed, untouched, and nothing appended after the seal."""
-		return self.sealed and self.intact and self.valid and self.covers_whole_file
+		"""Sealed, untouched, nothing added after the seal and, when an anchor was given, sealed by it.
+
+		Requiring `trusted` here rather than in every caller: a caller that passes the site certificate
+		and checks only `ok` cannot accept a seal someone else made with their own self-signed one.
+		"""
+		structural = self.sealed and self.intact and self.valid and self.covers_whole_file
+		return structural and (self.trusted or not self.anchored)
 
 
-def verify_pdf(pdf: bytes, trusted_p12: SealCertificate | None = None) -> SealVerdict:
-	"""Check the last seal of `pdf`. Never raises for a broken file: the verdict says what is wrong."""
+def verify_pdf(pdf: bytes, trust: TrustAnchor | Iterable[TrustAnchor] | None = None) -> SealVerdict:
+	"""Check every signature of `pdf` and the crm_sign seal over them.
+
+	Every embedded signature must be intact and valid (earlier ones by others need not be trusted);
+	exactly one crm_sign seal, the last signature, covering the whole file. `trust` is the site's
+	public seal certificate (PEM/DER bytes or text, a SealCertificate) or its SHA-256 fingerprint, or a
+	list of them (e.g. old and new certificate after a replacement). Without it the verdict proves only
+	that the file is unchanged since someone sealed it: anyone can seal a new file with a self-signed
+	certificate named like ours, so callers that know the site certificate must pass it.
+
+	Never raises for a broken file (the verdict says what is wrong); raises CertificateError for an
+	unusable trust anchor, which is the caller's mistake.
+	"""
 	from pyhanko.pdf_utils.reader import PdfFileReader
-	from pyhanko.sign.validation import validate_pdf_signature
-	from pyhanko_certvalidator import ValidationContext
 
+	anchored = trust is not None
+	fingerprints, roots = _trust_anchors(trust) if anchored else (set(), [])
 	try:
 		read_pdf(pdf)
 		reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-		signatures = reader.embedded_signatures
+		signatures = list(reader.embedded_signatures)
 	except InvalidPDFError as e:
-		return SealVerdict(sealed=False, message=f"Not a readable PDF: {e}")
+		return SealVerdict(sealed=False, anchored=anchored, message=f"Not a readable PDF: {e}")
 	except Exception as e:
-		return SealVerdict(sealed=False, message=f"The PDF structure is damaged: {e}")
-	if not signatures:
-		return SealVerdict(sealed=False, message="The PDF carries no seal")
+		return SealVerdict(sealed=False, anchored=anchored, message=f"The PDF structure is damaged: {e}")
 
-	signature = signatures[-1]
-	roots = []
-	if trusted_p12 is not None:
-		_, cert, _ = _load_p12(trusted_p12.p12, trusted_p12.password)
-		from asn1crypto import x509 as asn1_x509
-
-		roots.append(asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)))
-	context = ValidationContext(trust_roots=roots, allow_fetching=False)
+	count = len(signatures)
+	if not count:
+		return SealVerdict(sealed=False, anchored=anchored, message="The PDF carries no seal")
+	seals = [signature for signature in signatures if signature.field_name == SEAL_FIELD]
+	if not seals:
+		return SealVerdict(
+			sealed=False,
+			anchored=anchored,
+			signatures=count,
+			message=f"The PDF is not sealed by crm_sign (it carries {count} other signature(s))",
+		)
+	# The first seal is the original: a forger can only add revisions after it, never before.
+	seal = seals[0]
+	verdict = SealVerdict(sealed=True, anchored=anchored, signatures=count)
 	try:
-		status = validate_pdf_signature(signature, context)
-	except Exception as e:
-		return SealVerdict(sealed=True, message=f"The seal cannot be validated: {e}")
+		verdict.fingerprint = hashlib.sha256(seal.signer_cert.dump()).hexdigest()
+		statuses = [
+			_validate(signature, _seal_roots(seal, fingerprints, roots) if signature is seal else [])
+			for signature in signatures
+		]
+		replaced = _seal_replaced(reader, seal)
+	except Exception as e:  # pyhanko raises many types for malformed CMS or PDF structures
+		verdict.message = f"The signatures cannot be validated: {e}"
+		return verdict
 
-	coverage = getattr(status, "coverage", None)
-	covers = getattr(coverage, "name", "") == "ENTIRE_FILE"
-	signer_cert = status.signing_cert
-	verdict = SealVerdict(
-		sealed=True,
-		intact=bool(status.intact),
-		valid=bool(status.valid),
-		trusted=bool(status.trusted),
-		covers_whole_file=covers,
-		signer=signer_cert.subject.human_friendly if signer_cert is not None else "",
-		signed_at=status.signer_reported_dt,
-		timestamped=status.timestamp_validity is not None,
+	status = statuses[signatures.index(seal)]
+	signer_cert = getattr(status, "signing_cert", None)
+	verdict.signer = signer_cert.subject.human_friendly if signer_cert is not None else ""
+	verdict.signed_at = getattr(status, "signer_reported_dt", None)
+	verdict.timestamped = getattr(status, "timestamp_validity", None) is not None
+	verdict.intact = all(bool(s.intact) for s in statuses)
+	verdict.valid = all(bool(s.valid) for s in statuses) and seal.sig_object_type == "/Sig"
+	last = signatures[-1]
+	coverage = getattr(getattr(status, "coverage", None), "name", "")
+	verdict.covers_whole_file = (
+		len(seals) == 1 and last is seal and not replaced and coverage == "ENTIRE_FILE"
 	)
-	if not verdict.intact:
+	# A pinned certificate is trusted as is (self-signed seals); otherwise the chain must lead to an anchor.
+	verdict.trusted = anchored and (verdict.fingerprint in fingerprints or bool(status.trusted))
+
+	broken = next((s for s, st in zip(signatures, statuses, strict=True) if not st.intact), None)
+	invalid = next((s for s, st in zip(signatures, statuses, strict=True) if not st.valid), None)
+	if broken is seal:
 		verdict.message = "The document was changed after it was sealed"
-	elif not verdict.valid:
+	elif broken is not None:
+		verdict.message = f"The earlier signature {broken.field_name} is broken: what it signed was changed"
+	elif invalid is seal or seal.sig_object_type != "/Sig":
 		verdict.message = "The seal's signature is not valid"
-	elif not covers:
+	elif invalid is not None:
+		verdict.message = f"The earlier signature {invalid.field_name} is not valid"
+	elif len(seals) > 1:
+		verdict.message = (
+			f"The file carries {len(seals)} crm_sign seals: content was added and sealed again after the seal"
+		)
+	elif replaced:
+		verdict.message = "The crm_sign seal was replaced by another signature after sealing"
+	elif last is not seal:
+		verdict.message = f"A later signature ({last.field_name}) was added after the seal"
+	elif coverage != "ENTIRE_FILE":
 		verdict.message = "Content was appended after the seal"
+	elif anchored and not verdict.trusted:
+		verdict.message = (
+			"The seal is intact but was not made with the trusted certificate "
+			f"(seal certificate SHA-256 {verdict.fingerprint})"
+		)
+	elif verdict.trusted:
+		verdict.message = (
+			"The seal is valid, made with the trusted certificate, and the document is unchanged"
+		)
 	else:
 		verdict.message = "The seal is valid and the document is unchanged"
 	return verdict
+
+
+def _validate(signature, roots: list):
+	"""pyhanko's status of one embedded signature, without the (slow) diff analysis of later revisions.
+
+	The diff is not needed: later revisions must not exist after the seal, and the seal covers every
+	change made after earlier signatures.
+	"""
+	from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+	from pyhanko_certvalidator import ValidationContext
+
+	# An explicit list, even empty: None would make certvalidator trust the operating system's roots.
+	context = ValidationContext(trust_roots=list(roots), allow_fetching=False)
+	if signature.sig_object_type == "/DocTimeStamp":
+		return validate_pdf_timestamp(signature, context, skip_diff=True)
+	return validate_pdf_signature(signature, context, skip_diff=True)
+
+
+def _seal_roots(seal, fingerprints: set[str], roots: list[bytes]) -> list:
+	"""Trust roots for the seal's chain: the anchor certificates, plus embedded CA certificates pinned
+	by fingerprint (an anchor given only as a CA's fingerprint)."""
+	from asn1crypto import x509 as asn1_x509
+
+	certs = [asn1_x509.Certificate.load(der) for der in roots]
+	for cert in seal.other_embedded_certs:
+		if hashlib.sha256(cert.dump()).hexdigest() in fingerprints:
+			certs.append(cert)
+	return certs
+
+
+def _seal_replaced(reader, seal) -> bool:
+	"""True when an older revision holds a different signature in the seal field.
+
+	Catches a forger who appends content, empties or redefines the seal field and signs it again: the
+	final revision then shows one seal covering the whole file, but the original is still in the history.
+	"""
+	from pyhanko.sign.fields import enumerate_sig_fields
+
+	original = seal.sig_object.get("/Contents")
+	for revision in range(reader.xrefs.total_revisions):
+		resolver = reader.get_historical_resolver(revision)
+		for name, value, _ in enumerate_sig_fields(resolver, filled_status=True):
+			if name == SEAL_FIELD and value.get_object().get("/Contents") != original:
+				return True
+	return False
