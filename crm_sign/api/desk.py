@@ -1,4 +1,9 @@
-"""Whitelisted endpoints for the desk: the Sign dialog, preview, send, resend, cancel, company signing."""
+"""Whitelisted endpoints for the desk: the Sign dialog, preview, send, resend, cancel, company signing.
+
+Each checks its caller: read on the record, read on the Sign Template it uses (templates hold the
+texts and field maps of other teams), create on Sign Request where it creates one. State changes are
+POST only.
+"""
 
 from __future__ import annotations
 
@@ -14,20 +19,35 @@ from crm_sign.signing.recipients import Recipient, find_recipient
 from crm_sign.signing.settings import enabled_doctypes, get_settings
 
 
-@frappe.whitelist()
-def get_sign_options(doctype: str, name: str) -> dict:
-	"""What the Sign dialog offers: the last used template first (Reuse), the others, the recipient."""
+def _readable_record(doctype: str, name: str):
 	doc = frappe.get_doc(doctype, name)
 	doc.check_permission("read")
-	templates = frappe.get_all(
-		"Sign Template",
-		filters={"reference_doctype": doctype, "enabled": 1},
-		fields=["name", "template_name", "document_kind", "last_used_on", "channel"],
-		order_by="last_used_on desc, modified desc",
-	)
+	return doc
+
+
+def _readable_template(template: str):
+	template_doc = frappe.get_doc("Sign Template", template)
+	template_doc.check_permission("read")
+	return template_doc
+
+
+@frappe.whitelist()
+def get_sign_options(doctype: str, name: str) -> dict:
+	"""What the Sign dialog offers: the last used template first (Reuse), the others, the recipient.
+	Only the templates the user may read (role and user permissions) are offered."""
+	doc = _readable_record(doctype, name)
+	templates = []
+	if frappe.has_permission("Sign Template", "read"):
+		templates = frappe.get_list(
+			"Sign Template",
+			filters={"reference_doctype": doctype, "enabled": 1},
+			fields=["name", "template_name", "document_kind", "last_used_on", "channel"],
+			order_by="last_used_on desc, modified desc",
+		)
+	last_used = requests.last_used_template(doctype)
 	recipient = find_recipient(doc)
 	return {
-		"last_used": requests.last_used_template(doctype),
+		"last_used": last_used if last_used in {t.name for t in templates} else None,
 		"templates": templates,
 		"recipient": recipient.__dict__,
 		"default_channel": get_settings().default_channel or "Email",
@@ -35,7 +55,7 @@ def get_sign_options(doctype: str, name: str) -> dict:
 	}
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def send(
 	doctype: str,
 	name: str,
@@ -44,7 +64,9 @@ def send(
 	recipient: str | dict | None = None,
 ) -> dict:
 	"""Create the request from the record and send it. `recipient` may override name/email/mobile."""
-	doc = frappe.get_doc(doctype, name)
+	doc = _readable_record(doctype, name)
+	frappe.has_permission("Sign Request", "create", throw=True)
+	_readable_template(template)
 	override = _recipient(doc, recipient)
 	request = requests.create_sign_request(doc, template, recipient=override, channel=channel or None)
 	return {"name": request.name, "status": frappe.db.get_value("Sign Request", request.name, "status")}
@@ -65,9 +87,8 @@ def _recipient(doc, recipient: str | dict | None) -> Recipient | None:
 @frappe.whitelist()
 def preview(doctype: str, name: str, template: str) -> None:
 	"""The generated PDF with the record's values, before anything is sent (streams the file)."""
-	doc = frappe.get_doc(doctype, name)
-	doc.check_permission("read")
-	template_doc = frappe.get_doc("Sign Template", template)
+	doc = _readable_record(doctype, name)
+	template_doc = _readable_template(template)
 	pdf = render_template_pdf(template_doc, doc)
 	fields, hits = place_fields(template_fields(template_doc), pdf)
 	preview_pdf = stamp(pdf, prefilled_values(doc, fields), hide=hits)
@@ -77,8 +98,7 @@ def preview(doctype: str, name: str, template: str) -> None:
 @frappe.whitelist()
 def preview_template(template: str) -> str:
 	"""A URL that previews the template against its most recent record."""
-	template_doc = frappe.get_doc("Sign Template", template)
-	template_doc.check_permission("read")
+	template_doc = _readable_template(template)
 	names = frappe.get_list(template_doc.reference_doctype, pluck="name", order_by="modified desc", limit=1)
 	if not names:
 		frappe.throw(

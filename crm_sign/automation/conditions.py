@@ -11,8 +11,15 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-from crm_sign.engine.errors import ExpressionError
-from crm_sign.engine.expressions import _BIN_OPS, _CMP_OPS, FUNCTIONS, MAX_EXPRESSION_LENGTH
+from crm_sign.engine.errors import ExpressionError, FieldPathError
+from crm_sign.engine.expressions import (
+	_BIN_OPS,
+	_CMP_OPS,
+	FUNCTIONS,
+	MAX_EXPRESSION_LENGTH,
+	evaluate_node,
+	parse,
+)
 
 _NODES = (
 	ast.Expression,
@@ -42,16 +49,17 @@ _LITERAL_NAMES = {"True", "False", "None"}
 
 
 def check_condition(condition: str, known_names: Iterable[str]) -> None:
-	"""Raise ExpressionError for a syntax error, a construct the evaluator refuses, or an unknown name."""
+	"""Raise ExpressionError for a syntax error, a construct the evaluator refuses, an unknown name, or
+	a part made of constants only that cannot be evaluated (``[0] * 2000000000``, ``1 / 0``)."""
 	condition = (condition or "").strip()
 	if not condition:
 		return
 	if len(condition) > MAX_EXPRESSION_LENGTH:
 		raise ExpressionError("The condition is too long")
 	try:
-		tree = ast.parse(condition, mode="eval")
-	except SyntaxError as e:
-		raise ExpressionError(f"Invalid condition: {e.msg}")
+		tree = parse(condition)
+	except ExpressionError as e:
+		raise ExpressionError(str(e).replace("Invalid expression", "Invalid condition", 1))
 	known = set(known_names) | _LITERAL_NAMES
 	for node in ast.walk(tree):
 		if not isinstance(node, _NODES):
@@ -66,3 +74,23 @@ def check_condition(condition: str, known_names: Iterable[str]) -> None:
 	for node in ast.walk(tree):
 		if isinstance(node, ast.Name) and node.id not in called and node.id not in known:
 			raise ExpressionError(f"Unknown field or constant: {node.id}")
+	_check_constant_parts(tree, condition)
+
+
+def _check_constant_parts(tree: ast.Expression, condition: str) -> None:
+	"""Evaluate each operation that reads no field now, so its error shows when the rule is saved."""
+	for node in ast.walk(tree):
+		if not isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
+			continue
+		if any(isinstance(part, ast.Name) and part.id not in _LITERAL_NAMES for part in _operands(node)):
+			continue
+		try:
+			evaluate_node(node, {}, source=condition)
+		except FieldPathError:
+			pass  # cannot happen without names; the evaluator decides at runtime
+
+
+def _operands(node: ast.AST) -> list[ast.AST]:
+	"""The nodes under `node`, without the function names of calls (they are not fields)."""
+	skip = {id(sub.func) for sub in ast.walk(node) if isinstance(sub, ast.Call)}
+	return [sub for sub in ast.walk(node) if id(sub) not in skip]

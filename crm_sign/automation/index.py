@@ -13,11 +13,8 @@ from typing import Any
 import frappe
 
 CACHE_KEY = "crm_sign:automation_index"
-RULE_FIELDS = (
-	"name",
-	"owner",
-	"rule_kind",
-	"rule_order",
+# The fields only a stage rule uses and those only a trigger uses (validation clears the other kind's).
+RULE_ONLY = (
 	"stage_type",
 	"stage_field",
 	"stage_value",
@@ -26,8 +23,8 @@ RULE_FIELDS = (
 	"channel",
 	"company_signer",
 	"company_signer_field",
-	"run_mode",
-	"resend_on_reentry",
+)
+TRIGGER_ONLY = (
 	"trigger_event",
 	"action",
 	"set_field",
@@ -36,6 +33,19 @@ RULE_FIELDS = (
 	"comment_text",
 	"todo_user",
 	"notification",
+)
+# What the index keeps of each Sign Automation Rule (owner and modified_by: triggers act as them).
+RULE_FIELDS = (
+	"name",
+	"title",
+	"owner",
+	"modified_by",
+	"rule_kind",
+	"rule_order",
+	*RULE_ONLY,
+	"run_mode",
+	"resend_on_reentry",
+	*TRIGGER_ONLY,
 )
 
 # Written on every save elsewhere and never watched: skip them without even a cache lookup.

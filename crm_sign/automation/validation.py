@@ -6,7 +6,7 @@ import frappe
 from frappe import _
 
 from crm_sign.automation.conditions import check_condition
-from crm_sign.automation.index import NEVER_WATCHED
+from crm_sign.automation.index import NEVER_WATCHED, RULE_ONLY, TRIGGER_ONLY
 from crm_sign.engine.errors import ExpressionError
 
 STAGE_FIELDTYPES = ("Select", "Link", "Data", "Autocomplete")
@@ -23,26 +23,6 @@ NOT_SETTABLE = (
 	"Image",
 )
 STANDARD_NAMES = ("name", "owner", "creation", "modified", "modified_by", "docstatus", "idx", "doctype")
-RULE_ONLY = (
-	"stage_type",
-	"stage_field",
-	"stage_value",
-	"condition",
-	"template",
-	"channel",
-	"company_signer",
-	"company_signer_field",
-)
-TRIGGER_ONLY = (
-	"trigger_event",
-	"action",
-	"set_field",
-	"set_value",
-	"workflow_action",
-	"comment_text",
-	"todo_user",
-	"notification",
-)
 
 
 def validate_rule(rule) -> None:
@@ -233,12 +213,12 @@ def validate_workflow_action(rule) -> None:
 
 
 def validate_text(rule) -> None:
-	from frappe.utils.jinja import validate_template
+	from crm_sign.signing.text_templates import validate_text as validate_template_text
 
 	if rule.action == "Add comment" and not (rule.comment_text or "").strip():
 		frappe.throw(_("Write the Text of the comment"))
-	if rule.comment_text:
-		validate_template(rule.comment_text)
+	# the sandbox that renders it, not Frappe's: a text that passes here renders there
+	validate_template_text(rule.comment_text, _("The text of this rule"), html=True)
 
 
 def validate_notification(rule) -> None:

@@ -45,6 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
 		"original_sha256": "Original document SHA-256",
 		"signed_sha256": "Signed document SHA-256",
 		"audit_head": "Audit chain head hash",
+		"seal_fingerprint": "Seal certificate SHA-256",
 		"signers": "Signers",
 		"role": "Role",
 		"email": "Email",
@@ -94,6 +95,7 @@ LABELS: dict[str, dict[str, str]] = {
 		"original_sha256": "Orijinal belge SHA-256",
 		"signed_sha256": "İmzalı belge SHA-256",
 		"audit_head": "Denetim zinciri son özeti",
+		"seal_fingerprint": "Mühür sertifikası SHA-256",
 		"signers": "İmzacılar",
 		"role": "Rol",
 		"email": "E-posta",
@@ -134,6 +136,10 @@ LABELS: dict[str, dict[str, str]] = {
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[\d\s().\-/]+$")
+_DOTTED = re.compile(r"^\d+(\.\d+)+$")  # an IP address or a decimal number, not a phone
+_EMAIL_IN_TEXT = re.compile(r"[^@\s<>()\[\]\"',;:]+@[^@\s<>()\[\]\"',;:]+\.[A-Za-z]{2,}")
+_PHONE_IN_TEXT = re.compile(r"(?<![\w+])\+\d[\d\s().\-/]{5,}\d")
 
 
 # ----------------------------------------------------------------------------------------- masking
@@ -179,10 +185,21 @@ def mask_phone(phone: str | None) -> str:
 	return "".join(out)
 
 
-def _mask_if_email(value: str | None) -> str:
-	"""Audit actors are often email addresses: mask those like the signers' own."""
+def _mask_contact(value: str | None) -> str:
+	"""Audit actors and signer names are often an e-mail address or a mobile number (a signer known
+	only by their number): mask those like the signers' own contact details."""
 	text = (value or "").strip()
-	return mask_email(text) if _EMAIL.match(text) else text
+	if _EMAIL.match(text):
+		return mask_email(text)
+	if _PHONE.match(text) and sum(ch.isdigit() for ch in text) >= 7 and not _DOTTED.match(text):
+		return mask_phone(text)
+	return text
+
+
+def _mask_contacts_in(text: str | None) -> str:
+	"""E-mail addresses and international numbers ("+90 532 ...") inside free text, masked."""
+	text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text or "")
+	return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 # ------------------------------------------------------------------------------------------- model
@@ -221,6 +238,8 @@ class CertificateInfo:
 	company: str = ""
 	completed_at: datetime | str | None = None
 	language: str = "en"
+	# SHA-256 of the seal certificate: a reader compares it with the one `crm-sign verify` prints.
+	seal_fingerprint: str = ""
 
 
 # ------------------------------------------------------------------------------------------ output
@@ -261,6 +280,8 @@ def build_certificate(info: CertificateInfo) -> bytes:
 	]
 	if info.audit_head_hash:
 		summary.append((t["audit_head"], _p(info.audit_head_hash, styles["hash"])))
+	if info.seal_fingerprint:
+		summary.append((t["seal_fingerprint"], _p(info.seal_fingerprint, styles["hash"])))
 	story.append(_kv_table(summary, styles))
 	story.append(Spacer(1, 7 * mm))
 
@@ -375,7 +396,7 @@ def _signer_card(signer: SignerEvidence, t: dict[str, str], styles: dict[str, Pa
 	verified_key = f"v_{(signer.verified_by or '').strip().lower()}"
 	role = t.get(f"r_{(signer.role or '').strip().lower()}", signer.role)
 	head = Paragraph(
-		f'{_esc(signer.name) or "—"}<font name="{FONT_REGULAR}" size="9" color="#5b6472">'
+		f'{_esc(_mask_contact(signer.name)) or "—"}<font name="{FONT_REGULAR}" size="9" color="#5b6472">'
 		f"  ·  {_esc(role)}</font>",
 		styles["signer"],
 	)
@@ -439,8 +460,8 @@ def _audit_table(lines: list[AuditLine], t: dict[str, str], styles: dict[str, Pa
 					"<br/>".join(_esc(part) for part in _fmt_time(line.at).split(" ", 1)), styles["cell"]
 				),
 				_p(line.event, styles["cell"]),
-				_p(_mask_if_email(line.actor), styles["cell"]),
-				Paragraph(_esc(line.detail), styles["cell"]),
+				_p(_mask_contact(line.actor), styles["cell"]),
+				Paragraph(_esc(_mask_contacts_in(line.detail)), styles["cell"]),
 			]
 		)
 	table = Table(data, colWidths=[33 * mm, 32 * mm, 40 * mm, None], repeatRows=1, hAlign="LEFT")

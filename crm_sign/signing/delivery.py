@@ -3,6 +3,11 @@
 Every attempt is recorded on the signer row and in the audit chain. A failed SMS is retried with
 backoff by the scheduler (`retry_failed_deliveries`) and stays visible on the request until it goes
 through or runs out of attempts; nothing is dropped silently.
+
+The texts come from the Sign Template, written by its editors, and are rendered in the sandbox of
+`text_templates` over plain values the request's owner may read: a reminder job running as the owner
+must not run an editor's code with the owner's rights. A text that cannot be rendered is a delivery
+failure on the signer row, like an unreachable gateway.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from frappe.utils import add_to_date, now_datetime
 
 from crm_sign.channels.twilio_sms import SMSDeliveryError, TwilioConfig, send_twilio_sms
 from crm_sign.signing.audit_log import log_event
+from crm_sign.signing.text_templates import TextTemplateError, record_values, render_text
 
 RETRY_MINUTES = (1, 5, 15, 60, 240)  # backoff between attempts; then the failure stays for a human
 MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
@@ -23,6 +29,9 @@ DEFAULT_EMAIL_BODY = """<p>{{ _("Hello") }} {{ signer_name }},</p>
 <p><a href="{{ link }}" style="display:inline-block;padding:10px 18px;background:#2563eb;color:#fff;border-radius:6px;text-decoration:none">{{ _("Review and sign") }}</a></p>
 <p style="color:#6b7280;font-size:12px">{{ _("This personal link expires on {0}. Do not forward it.").format(expires_on) }}</p>"""
 DEFAULT_SMS_TEXT = "{{ _('{0} asks you to sign {1}:').format(sender, title) }} {{ link }}"
+TEMPLATE_TEXTS = ("email_subject", "email_body", "sms_text")
+# The code e-mail goes before the invitations and reminders waiting in the Email Queue.
+CODE_EMAIL_PRIORITY = 10
 
 
 def deliver(request, row, link: str, reason: str = "invite") -> None:
@@ -45,34 +54,72 @@ def deliver(request, row, link: str, reason: str = "invite") -> None:
 
 
 def message_context(request, row, link: str) -> dict:
+	"""Plain values for the texts: the record as its owner may read it, and the request's strings."""
 	doc = frappe.get_doc(request.reference_doctype, request.reference_name)
 	return {
-		"doc": doc,
-		"title": request.title,
+		"doc": record_values(doc, request.owner),
+		"title": request.title or "",
 		"signer_name": row.signer_name or "",
 		"link": link,
 		"sender": frappe.utils.get_fullname(request.owner),
 		"expires_on": frappe.utils.format_datetime(request.expires_on) if request.expires_on else "",
-		"_": _,
 	}
 
 
-def _template_text(request, fieldname: str, default: str) -> str:
-	value = frappe.db.get_value("Sign Template", request.template, fieldname) if request.template else None
-	return value or default
+def template_texts(request) -> frappe._dict:
+	"""The Sign Template's subject, body and SMS text, in one query (empty without a template)."""
+	texts = None
+	if request.template:
+		texts = frappe.db.get_value("Sign Template", request.template, list(TEMPLATE_TEXTS), as_dict=True)
+	return texts or frappe._dict()
+
+
+def render_message(request, fieldname: str, source: str, context: dict, *, html: bool) -> str:
+	"""One text of the message in the sandbox; TextTemplateError names the template and the field."""
+	labels = {
+		"email_subject": _("The e-mail subject of Sign Template {0}"),
+		"email_body": _("The e-mail text of Sign Template {0}"),
+		"sms_text": _("The SMS text of Sign Template {0}"),
+	}
+	return render_text(
+		source, context, html=html, label=labels[fieldname].format(request.template or _("(default)"))
+	)
+
+
+def record_delivery_failure(request, row, channel: str, to: str, error: str, **data) -> None:
+	"""Show a failed delivery on the signer row and the request, and log it in the audit chain."""
+	values = {"delivery_status": "Failed", "last_delivery_error": error[:1000]}
+	values.update(
+		{key: value for key, value in data.items() if key in ("delivery_attempts", "next_retry_on")}
+	)
+	row.db_set(values)
+	request.db_set("last_error", error[:1000])
+	log_event(
+		request,
+		"delivery_failed",
+		who=to,
+		detail=error[:500],
+		data={"channel": channel, "to": to, **{k: str(v or "") for k, v in data.items()}},
+	)
 
 
 def send_email(request, row, link: str, reason: str) -> None:
+	texts = template_texts(request)
 	context = message_context(request, row, link)
-	subject = frappe.render_template(
-		_template_text(request, "email_subject", _(DEFAULT_EMAIL_SUBJECT)), context
-	)
-	body = frappe.render_template(_template_text(request, "email_body", DEFAULT_EMAIL_BODY), context)
-	if "{{ link }}" not in _template_text(request, "email_body", "{{ link }}") and link not in body:
+	body_source = texts.email_body or DEFAULT_EMAIL_BODY
+	try:
+		subject = render_message(
+			request, "email_subject", texts.email_subject or _(DEFAULT_EMAIL_SUBJECT), context, html=False
+		)
+		body = render_message(request, "email_body", body_source, context, html=True)
+	except TextTemplateError as e:
+		record_delivery_failure(request, row, "Email", row.email, str(e))
+		return
+	if "{{ link }}" not in body_source and link not in body:
 		body += f'<p><a href="{link}">{link}</a></p>'  # a custom body without the link still carries it
 	queued = frappe.sendmail(
 		recipients=[row.email],
-		subject=subject,
+		subject=" ".join(subject.split()),  # a subject is one line
 		message=body,
 		reference_doctype="Sign Request",
 		reference_name=request.name,
@@ -80,15 +127,7 @@ def send_email(request, row, link: str, reason: str) -> None:
 	)
 	if not queued:  # Frappe drops mail to unsubscribed or invalid addresses without raising
 		error = _("No e-mail was queued for {0} (unsubscribed or invalid address)").format(row.email)
-		row.db_set({"delivery_status": "Failed", "last_delivery_error": error})
-		request.db_set("last_error", error)
-		log_event(
-			request,
-			"delivery_failed",
-			who=row.email,
-			detail=error,
-			data={"channel": "Email", "to": row.email},
-		)
+		record_delivery_failure(request, row, "Email", row.email, error)
 		return
 	row.db_set({"delivery_status": "Sent", "sent_on": now_datetime(), "last_delivery_error": ""})
 	log_event(request, "sent", who=row.email, data={"channel": "Email", "to": row.email, "reason": reason})
@@ -104,11 +143,23 @@ def deliver_sms_job(
 	row = next((r for r in request.signers if r.name == signer_name), None)
 	if row is None or request.status in ("Cancelled", "Declined", "Expired", "Completed"):
 		return
-	context = message_context(request, row, link)
-	text = frappe.render_template(_template_text(request, "sms_text", DEFAULT_SMS_TEXT), context)
+	attempts = (row.delivery_attempts or 0) + 1
+	try:
+		text = render_message(
+			request,
+			"sms_text",
+			template_texts(request).sms_text or DEFAULT_SMS_TEXT,
+			message_context(request, row, link),
+			html=False,
+		)
+	except TextTemplateError as e:
+		# retrying cannot help until someone corrects the template: no next_retry_on
+		record_delivery_failure(
+			request, row, "SMS", row.mobile, str(e), delivery_attempts=attempts, next_retry_on=None
+		)
+		return
 	if link not in text:
 		text = f"{text} {link}"
-	attempts = (row.delivery_attempts or 0) + 1
 	try:
 		send_sms(row.mobile, text)
 	except SMSDeliveryError as e:
@@ -207,7 +258,9 @@ def retry_failed_deliveries() -> None:
 
 
 def send_code(request, row, code: str) -> None:
-	"""The one-time code, by the request's method; sent inline so the signer gets it at once."""
+	"""The one-time code, by the request's method. An SMS goes out inline so the signer gets it at
+	once; an e-mail goes through the Email Queue (sent by a job right after this request commits), so
+	an unreachable mail server shows as a failure on the signer row instead of an error page."""
 	message = _("Your code to sign {0} is {1}. It is valid for 5 minutes.").format(request.title, code)
 	if request.otp_method == "SMS":
 		if not row.mobile:
@@ -231,11 +284,66 @@ def send_code(request, row, code: str) -> None:
 		return
 	if not row.email:
 		frappe.throw(_("No e-mail address is known for you; ask the sender to resend by SMS."))
-	frappe.sendmail(
-		recipients=[row.email],
-		subject=_("Your signing code: {0}").format(code),
-		message=f"<p>{frappe.utils.escape_html(message)}</p>",
-		reference_doctype="Sign Request",
-		reference_name=request.name,
-		now=True,
+	messages = len(frappe.local.message_log)
+	try:
+		queued = frappe.sendmail(
+			recipients=[row.email],
+			# never the code itself: subjects show in notifications and mailbox lists
+			subject=_("Your code to sign {0}").format(request.title),
+			message=f"<p>{frappe.utils.escape_html(message)}</p>",
+			reference_doctype="Sign Request",
+			reference_name=request.name,
+			delayed=True,
+			now=False,
+			send_priority=CODE_EMAIL_PRIORITY,
+		)
+	except Exception as e:  # no outgoing account, an invalid address: the page must still answer
+		queued = None
+		error = str(e) or type(e).__name__
+		frappe.local.message_log = frappe.local.message_log[:messages]  # our message, not Frappe's
+	else:
+		error = _("No e-mail was queued for {0} (unsubscribed or invalid address)").format(row.email)
+	if not queued:
+		record_code_email_failure(request, row, error)
+		frappe.db.commit()  # nosemgrep: keep the failure on record although the call fails
+		frappe.throw(_("We could not send the code by e-mail. Please try again in a minute."))
+	frappe.enqueue(
+		"crm_sign.signing.delivery.send_code_email",
+		queue="short",
+		email_queue=queued.name,
+		request_name=request.name,
+		signer_name=row.name,
+		enqueue_after_commit=True,
+	)
+
+
+def send_code_email(email_queue: str, request_name: str, signer_name: str) -> None:
+	"""Background job: send the queued code e-mail now (the Email Queue's own scheduler may take
+	minutes, and the code lives 5). A failure stays on the signer row; the queue retries it."""
+	from frappe.email.doctype.email_queue.email_queue import EmailQueue
+
+	if not frappe.db.exists("Email Queue", email_queue):
+		return
+	queue = EmailQueue.find(email_queue)
+	try:
+		queue.send()
+	except Exception as e:
+		request = frappe.get_doc("Sign Request", request_name)
+		row = next((r for r in request.signers if r.name == signer_name), None)
+		if row is not None:
+			record_code_email_failure(request, row, str(e) or type(e).__name__)
+		frappe.log_error(
+			title=_("The one-time code e-mail for {0} could not be sent").format(request_name)[:140],
+			reference_doctype="Sign Request",
+			reference_name=request_name,
+		)
+
+
+def record_code_email_failure(request, row, error: str) -> None:
+	record_delivery_failure(
+		request,
+		row,
+		"Email",
+		row.email,
+		_("The one-time code e-mail to {0} could not be sent: {1}").format(row.email, error),
 	)

@@ -74,3 +74,39 @@ def token_secret() -> bytes:
 def site_variables() -> dict[str, str]:
 	"""Named constants from Sign Settings, usable as var:name in templates and in rule conditions."""
 	return {row.constant_name: row.value for row in get_settings().constants if row.constant_name}
+
+
+def timestamp_servers(text: str | None) -> list[str]:
+	"""The Allowed Timestamp Servers of Sign Settings, one URL a line."""
+	return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def is_https_url(url: str) -> bool:
+	from urllib.parse import urlsplit
+
+	try:
+		parts = urlsplit(url)
+	except ValueError:
+		return False
+	return parts.scheme == "https" and bool(parts.hostname) and not parts.username and not parts.password
+
+
+def _same_url(url: str) -> str:
+	return url.strip().rstrip("/").lower()
+
+
+def is_allowed_timestamp_url(url: str | None, allowed: str | None) -> bool:
+	"""True when `url` is an https URL on the System Manager's list `allowed`."""
+	url = (url or "").strip()
+	if not url or not is_https_url(url):
+		return False
+	return _same_url(url) in {_same_url(server) for server in timestamp_servers(allowed)}
+
+
+def allowed_timestamp_url() -> str | None:
+	"""The Timestamp URL for sealing, only when it is on the Allowed Timestamp Servers (https). Sign
+	Managers edit the URL, only System Managers the list, so the worker never calls a URL of their
+	choosing; a URL that is not (or no longer) allowed seals without a timestamp."""
+	settings = get_settings()
+	url = (settings.timestamp_url or "").strip()
+	return url if is_allowed_timestamp_url(url, settings.get("allowed_timestamp_servers")) else None

@@ -7,6 +7,7 @@ from frappe.model import default_fields
 from frappe.model.document import Document
 
 from crm_sign.signing.seal_certificate import check_uploaded_certificate
+from crm_sign.signing.settings import is_allowed_timestamp_url, is_https_url, timestamp_servers
 
 # Fields of an enabled DocType row that must name a field of that DocType.
 FIELD_COLUMNS = ("email_field", "mobile_field", "name_field", "company_signer_field")
@@ -24,6 +25,7 @@ class SignSettings(Document):
 		from crm_sign.crm_sign.doctype.sign_constant.sign_constant import SignConstant
 		from crm_sign.crm_sign.doctype.sign_enabled_doctype.sign_enabled_doctype import SignEnabledDocType
 
+		allowed_timestamp_servers: DF.SmallText | None
 		consent_text: DF.SmallText | None
 		constants: DF.Table[SignConstant]
 		default_channel: DF.Literal["Email", "SMS", "Email and SMS"]
@@ -46,6 +48,7 @@ class SignSettings(Document):
 
 	def validate(self):
 		self.validate_enabled_doctypes()
+		self.validate_timestamp_url()
 		check_uploaded_certificate(self)
 
 	def on_update(self):
@@ -63,6 +66,33 @@ class SignSettings(Document):
 				)
 			seen.add(row.document_type)
 			self.validate_row_fields(row)
+
+	def validate_timestamp_url(self):
+		"""The sealing job calls the Timestamp URL: only an https server a System Manager allowed.
+		(Frappe has already reset the list to its saved value for anyone without level 1 access.)"""
+		for number, server in enumerate(timestamp_servers(self.allowed_timestamp_servers), start=1):
+			if not is_https_url(server):
+				frappe.throw(
+					_("Line {0} of the Allowed Timestamp Servers is not an https URL: {1}").format(
+						number, frappe.bold(server)
+					),
+					title=_("Invalid Timestamp Server"),
+				)
+		self.timestamp_url = (self.timestamp_url or "").strip()
+		if not self.timestamp_url:
+			return
+		if not is_https_url(self.timestamp_url):
+			frappe.throw(
+				_("The Timestamp URL must be an https URL: {0}").format(frappe.bold(self.timestamp_url)),
+				title=_("Invalid Timestamp URL"),
+			)
+		if not is_allowed_timestamp_url(self.timestamp_url, self.allowed_timestamp_servers):
+			frappe.throw(
+				_(
+					"The Timestamp URL {0} is not one of the Allowed Timestamp Servers; a System Manager can add it."
+				).format(frappe.bold(self.timestamp_url)),
+				title=_("Timestamp Server Not Allowed"),
+			)
 
 	def validate_row_fields(self, row):
 		if not row.document_type or not frappe.db.exists("DocType", row.document_type):
