@@ -18,6 +18,8 @@ boot_session = "crm_sign.boot.boot_session"
 
 # The public signing page: /sign/<token> renders www/sign.html.
 website_route_rules = [{"from_route": "/sign/<token>", "to_route": "sign"}]
+# Referrer-Policy: no-referrer and no caching on the signing page and its guest endpoints.
+after_request = ["crm_sign.signing.http_headers.after_request"]
 
 additional_timeline_content = {"*": ["crm_sign.signing.timeline.sign_request_timeline"]}
 
@@ -29,6 +31,9 @@ has_permission = {
 permission_query_conditions = {
 	"Sign Request": "crm_sign.signing.permissions.sign_request_query_conditions",
 	"Sign Audit Event": "crm_sign.signing.permissions.audit_event_query_conditions",
+	# Child rows are readable through /api/resource too: they follow their request.
+	"Sign Request Signer": "crm_sign.signing.permissions.signer_query_conditions",
+	"Sign Request Value": "crm_sign.signing.permissions.value_query_conditions",
 }
 
 scheduler_events = {

@@ -29,8 +29,9 @@ def open_document(token: str) -> dict:
 def document(token: str, download: int | str = 0) -> None:
 	"""The document to sign (or the sealed copy once completed), only through a valid link."""
 	request, row = signer_session.resolve(token)
+	signer_session.require_signer_identity(row)
 	signer_session.require_code(request, row)
-	content, file_name = signer_session.document_bytes(request)
+	content, file_name = signer_session.document_bytes(request, row)
 	frappe.local.response.filename = file_name
 	frappe.local.response.filecontent = content
 	frappe.local.response.type = "pdf"
@@ -53,18 +54,28 @@ def verify_code(token: str, code: str) -> dict:
 
 @frappe.whitelist(allow_guest=True, methods=["POST"], xss_safe=True)
 @rate_limit(key="token", limit=WRITE_LIMIT, seconds=WINDOW)
-def sign(token: str, signature: str, values: str | dict | None = None, consent: int | str = 0) -> dict:
+def sign(
+	token: str,
+	signature: str,
+	values: str | dict | None = None,
+	consent: int | str = 0,
+	document_sha256: str | None = None,
+) -> dict:
 	"""Sign with the drawn or typed signature (a PNG data URL) and the signer's field values.
 
+	`document_sha256` is the hash of the document the page showed (from open_document).
 	xss_safe: the values are escaped wherever they are shown, and the PNG must stay byte-exact."""
 	request, row = signer_session.resolve(token)
+	signer_session.require_signer_identity(row)
 	signer_session.require_code(request, row)
 	if str(consent) not in ("1", "true", "True"):
 		frappe.throw(_("Please accept the terms of electronic signature."), title=_("Consent required"))
 	data = json.loads(values) if isinstance(values, str) and values else (values or {})
 	if not isinstance(data, dict):
 		frappe.throw(_("Invalid field values"))
-	requests.record_signature(request, row, {str(k): v for k, v in data.items()}, signature)
+	requests.record_signature(
+		request, row, {str(k): v for k, v in data.items()}, signature, shown_sha256=document_sha256 or None
+	)
 	# Frappe commits a successful POST before it answers, so the page never says "signed" too early.
 	request.reload()
 	row = next(r for r in request.signers if r.name == row.name)
@@ -75,6 +86,7 @@ def sign(token: str, signature: str, values: str | dict | None = None, consent: 
 @rate_limit(key="token", limit=WRITE_LIMIT, seconds=WINDOW)
 def decline(token: str, reason: str) -> dict:
 	request, row = signer_session.resolve(token)
+	signer_session.require_signer_identity(row)
 	signer_session.require_code(request, row)
 	requests.decline(request, row, reason)
 	return {"status": "Declined"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -10,6 +12,7 @@ from frappe import _
 from frappe.utils import escape_html, now_datetime
 
 from crm_sign.engine.audit import AuditEntry, append_event, verify_chain
+from crm_sign.signing.signer_fields import plain_text
 
 # Events worth a line on the CRM record's timeline, with their wording.
 TIMELINE_MESSAGES = {
@@ -25,13 +28,21 @@ TIMELINE_MESSAGES = {
 }
 
 
+def audit_key() -> bytes:
+	"""The key of every request's audit chain, derived from the site's encryption key, which lives in
+	site_config.json: whoever can write the database cannot recompute the chain."""
+	from frappe.utils.password import get_encryption_key
+
+	return hmac.new(get_encryption_key().encode(), b"crm_sign audit chain", hashlib.sha256).digest()
+
+
 def request_context() -> tuple[str, str]:
 	"""The caller's IP and user agent when inside an HTTP request."""
 	ip = getattr(frappe.local, "request_ip", None) or ""
 	user_agent = ""
 	if getattr(frappe.local, "request", None):
 		user_agent = frappe.get_request_header("User-Agent") or ""
-	return ip, user_agent[:500]
+	return plain_text(ip, 64), plain_text(user_agent, 500)
 
 
 def log_event(
@@ -46,24 +57,29 @@ def log_event(
 ) -> AuditEntry:
 	"""Append `event` to the request's chain. The request row is locked so concurrent appends serialise."""
 	frappe.db.get_value("Sign Request", request.name, "name", for_update=True)
-	last = frappe.get_all(
+	# A locking read: a plain one could return this transaction's older snapshot and fork the chain
+	# when two requests append at once (the unique index on sign_request + seq backs this up).
+	last = frappe.db.get_values(
 		"Sign Audit Event",
-		filters={"sign_request": request.name},
-		fields=["*"],
+		{"sign_request": request.name},
+		"*",
 		order_by="seq desc",
 		limit=1,
+		as_dict=True,
+		for_update=True,
 	)
 	previous = _entry_from_row(last[0]) if last else None
 	ip, user_agent = request_context()
 	payload = dict(data or {})
 	if detail:
-		payload.setdefault("detail", detail)
+		payload.setdefault("detail", plain_text(detail))
 	entry = append_event(
 		previous,
+		key=audit_key(),
 		chain_id=request.name,
 		event=event,
 		at=now_datetime().isoformat(),
-		actor=actor or frappe.session.user,
+		actor=plain_text(actor or frappe.session.user, 140),
 		ip=ip,
 		user_agent=user_agent,
 		document_sha256=document_sha256 or request.get("original_sha256") or "",
@@ -119,7 +135,7 @@ def chain_of(request_name: str) -> list[AuditEntry]:
 
 def verify_request_chain(request_name: str) -> str:
 	"""The head hash; raises crm_sign.engine.errors.AuditChainError when the log was tampered with."""
-	return verify_chain(chain_of(request_name), request_name)
+	return verify_chain(chain_of(request_name), request_name, key=audit_key())
 
 
 def _entry_from_row(row) -> AuditEntry:

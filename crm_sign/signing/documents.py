@@ -50,21 +50,35 @@ class LinkedRecord(dict):
 def render_template_pdf(template, doc) -> bytes:
 	"""The template's document for `doc`: its Print Format rendered by Frappe, or the uploaded PDF."""
 	if template.source_type == "Uploaded PDF":
-		if not template.pdf_file:
-			frappe.throw(_("Sign Template {0} has no PDF file").format(template.name))
-		content = frappe.get_doc("File", {"file_url": template.pdf_file}).get_content()
-		data = content.encode() if isinstance(content, str) else content
+		from crm_sign.signing.files import template_pdf
+
+		data = template_pdf(template)
 	else:
 		data = frappe.get_print(
 			doc.doctype,
 			doc.name,
 			print_format=template.print_format or None,
-			doc=doc,
+			doc=without_anchor_tags(doc),
 			as_pdf=True,
 			no_letterhead=0,
 		)
 	check_pdf(data)
 	return data
+
+
+ANCHOR_OPENING = "{{"
+NEUTRAL_OPENING = "{\u200b{"  # a zero-width space: prints the same, is no tag for find_anchors
+
+
+def without_anchor_tags(doc):
+	"""A copy of `doc` whose values cannot print an anchor tag: a Lead named "{{sign:company}}" must
+	not move the company's signature. Only the template's own text places fields."""
+	copy = frappe.get_doc(doc.as_dict())
+	for row in (copy, *copy.get_all_children()):
+		for key, value in row.as_dict().items():
+			if isinstance(value, str) and ANCHOR_OPENING in value:
+				row.set(key, value.replace(ANCHOR_OPENING, NEUTRAL_OPENING))
+	return copy
 
 
 def check_pdf(data: bytes) -> None:

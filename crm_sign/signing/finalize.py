@@ -14,6 +14,7 @@ from crm_sign.signing import events
 from crm_sign.signing.audit_log import chain_of, log_event, verify_request_chain
 from crm_sign.signing.documents import FIELD_TYPES, FILLED_BY
 from crm_sign.signing.seal_certificate import site_seal_certificate
+from crm_sign.signing.settings import allowed_timestamp_url
 
 MAX_FINALIZE_ATTEMPTS = 5
 
@@ -32,11 +33,10 @@ def enqueue_finalize(request_name: str) -> None:
 
 def finalize_request(request_name: str) -> None:
 	"""Idempotent: a request that is already Completed is left alone; a failure is recorded for the sweep."""
-	frappe.db.get_value("Sign Request", request_name, "name", for_update=True)
-	request = frappe.get_doc("Sign Request", request_name)
-	if request.status != "Partially Signed" or any(
-		row.status != "Signed" for row in request.signers if row.signer_role in ("Company", "Counterparty")
-	):
+	from crm_sign.signing.requests import all_signed, locked_request
+
+	request = locked_request(request_name)
+	if request.status != "Partially Signed" or not all_signed(request):
 		return
 	previous_user = frappe.session.user
 	frappe.set_user(request.owner)  # the job may have been started by a guest's signature
@@ -62,13 +62,17 @@ def finalize_request(request_name: str) -> None:
 
 
 def _seal(request) -> engine_finalize.FinalizeResult:
-	unsigned = frappe.get_doc("File", {"file_url": request.unsigned_pdf}).get_content()
-	unsigned = unsigned.encode() if isinstance(unsigned, str) else unsigned
-	# Prefilled values are already in the document that was sent; stamp what the signers added.
+	from crm_sign.signing import files
+
+	check_evidence(request)
+	# Prefilled values are in the document that was sent, and each earlier signer's values in the
+	# document the next signer saw; stamp what the last signers added.
+	document = files.current_document(request)
+	stamped = {row.name for row in request.signers if row.get("values_stamped")}
 	values = [
-		_field_value(row)
+		field_value(row)
 		for row in request.field_values
-		if row.filled_by != "Prefilled" and row.value not in (None, "")
+		if row.filled_by != "Prefilled" and row.signer_row not in stamped and row.value not in (None, "")
 	]
 	info = CertificateInfo(
 		title=request.title or request.name,
@@ -82,19 +86,58 @@ def _seal(request) -> engine_finalize.FinalizeResult:
 		signers=[_evidence(request, row) for row in request.signers if row.status == "Signed"],
 		audit=[AuditLine(at=e.at, event=e.event, actor=e.actor) for e in chain_of(request.name)],
 	)
-	settings = frappe.get_cached_doc("Sign Settings")
 	return engine_finalize.finalize(
-		unsigned,
+		document,
 		values,
 		info,
 		site_seal_certificate(),
 		reason=_("Signed electronically with crm_sign"),
 		location=frappe.utils.get_url(),
-		timestamp_url=settings.timestamp_url or None,
+		timestamp_url=allowed_timestamp_url(),
 	)
 
 
-def _field_value(row) -> FieldValue:
+def check_evidence(request) -> None:
+	"""Refuse to seal unless the stored documents and values are exactly what the signers signed.
+
+	Replays the "signed" events: each signer must have been shown the document that was current
+	then (the original, or the one with earlier signers' values stamped in), and the values stored
+	now must hash to what the event recorded."""
+	from crm_sign.signing import files
+	from crm_sign.signing.requests import signer_values, values_digest
+
+	files.unsigned_document(request)  # raises when the sent file does not hash to original_sha256
+	current = request.original_sha256
+	signed_events = [entry for entry in chain_of(request.name) if entry.event == "signed"]
+	rows = {row.name: row for row in request.signers}
+	for entry in signed_events:
+		row = rows.get(entry.data.get("signer"))
+		if row is None or entry.document_sha256 != current or row.document_sha256 != current:
+			_evidence_mismatch(
+				request,
+				_("the document {0} signed is not the one on record").format(row.signer_name if row else "?"),
+			)
+		digest = values_digest(signer_values(request, row))
+		if digest != entry.data.get("values_sha256") or digest != row.values_sha256:
+			_evidence_mismatch(request, _("the values of {0} changed after signing").format(row.signer_name))
+		current = entry.data.get("next_document_sha256") or current
+	if current != (request.get("current_sha256") or request.original_sha256):
+		_evidence_mismatch(request, _("the document shown to the last signer is not the one on record"))
+	files.current_document(request)  # and its bytes still hash to it
+	signed = [row for row in request.signers if row.status == "Signed"]
+	if len(signed) != len(signed_events):
+		_evidence_mismatch(request, _("the signatures on record do not match the audit log"))
+
+
+def _evidence_mismatch(request, reason: str) -> None:
+	from crm_sign.signing.files import EvidenceMismatchError
+
+	frappe.throw(
+		_("Sign Request {0} cannot be sealed: {1}.").format(request.name, reason), EvidenceMismatchError
+	)
+
+
+def field_value(row) -> FieldValue:
 	field = Field(
 		name=row.field_name,
 		type=FIELD_TYPES.get(row.field_type),
@@ -114,7 +157,8 @@ def _field_value(row) -> FieldValue:
 
 
 def _evidence(request, row) -> SignerEvidence:
-	verified = _("desk login") if row.signer_role == "Company" else _("personal link")
+	# Company rows can only sign in their user's desk session (signer_session.require_signer_identity).
+	verified = _("desk login as {0}").format(row.user) if row.signer_role == "Company" else _("personal link")
 	if row.otp_verified:
 		verified += " + " + _("one-time code ({0})").format(_(request.otp_method))
 	return SignerEvidence(
@@ -177,6 +221,8 @@ def _email_copies(request, file) -> None:
 
 def sweep_stuck_requests() -> None:
 	"""Scheduler: retry requests that have every signature but no sealed file (a failed or lost job)."""
+	from crm_sign.signing.requests import all_signed
+
 	stale = add_to_date(now_datetime(), minutes=-10)
 	names = frappe.get_all(
 		"Sign Request",
@@ -188,10 +234,5 @@ def sweep_stuck_requests() -> None:
 		pluck="name",
 	)
 	for name in names:
-		request = frappe.get_doc("Sign Request", name)
-		if all(
-			row.status == "Signed"
-			for row in request.signers
-			if row.signer_role in ("Company", "Counterparty")
-		):
+		if all_signed(frappe.get_doc("Sign Request", name)):
 			enqueue_finalize(name)

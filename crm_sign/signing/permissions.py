@@ -6,16 +6,21 @@ from __future__ import annotations
 import frappe
 
 UNRESTRICTED_ROLES = ("System Manager",)
+# Once sent, a request changes only through the signing services (they write with db_set).
+CHANGING_PTYPES = ("write", "delete", "submit", "cancel", "amend")
+REQUEST_DOCTYPES_CACHE_KEY = "crm_sign:request_reference_doctypes"
 
 
 def sign_request_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool | None:
 	user = user or frappe.session.user
 	if user == "Administrator" or not doc.get("reference_doctype") or not doc.get("reference_name"):
 		return None  # fall back to role permissions
+	if ptype in CHANGING_PTYPES and (doc.get("status") or "Draft") != "Draft":
+		return False
 	if not frappe.db.exists(doc.reference_doctype, doc.reference_name):
 		return None
-	# Reading a request needs read on the record; changing it (resend, cancel) needs read too, the
-	# role permission on Sign Request decides the rest.
+	# Reading a request needs read on the record; acting on it (resend, cancel) goes through
+	# endpoints that check the role and the record again.
 	return bool(frappe.has_permission(doc.reference_doctype, "read", doc.reference_name, user=user))
 
 
@@ -35,11 +40,8 @@ def sign_request_query_conditions(user: str | None = None, table: str = "`tabSig
 		return ""
 	from frappe.model.db_query import DatabaseQuery
 
-	doctypes = frappe.get_all(
-		"Sign Request", distinct=True, pluck="reference_doctype", ignore_permissions=True
-	)
 	clauses = []
-	for doctype in doctypes:
+	for doctype in request_reference_doctypes():
 		if not frappe.has_permission(doctype, "read", user=user):
 			continue
 		query = DatabaseQuery(doctype, user=user)
@@ -55,11 +57,35 @@ def sign_request_query_conditions(user: str | None = None, table: str = "`tabSig
 	return "(" + " or ".join(clauses) + ")" if clauses else "1=0"
 
 
-def audit_event_query_conditions(user: str | None = None) -> str:
+def request_reference_doctypes() -> list[str]:
+	"""The doctypes Sign Requests point at; cached, since every list and report load needs them."""
+	return frappe.cache.get_value(
+		REQUEST_DOCTYPES_CACHE_KEY,
+		lambda: frappe.get_all(
+			"Sign Request", distinct=True, pluck="reference_doctype", ignore_permissions=True
+		),
+	)
+
+
+def clear_request_doctypes_cache(doc=None, method=None) -> None:
+	frappe.cache.delete_value(REQUEST_DOCTYPES_CACHE_KEY)
+
+
+def _within_permitted_requests(user: str | None, column: str) -> str:
 	condition = sign_request_query_conditions(user, table="`tabSign Request`")
 	if not condition:
 		return ""
-	return (
-		"`tabSign Audit Event`.sign_request in (select `tabSign Request`.name from `tabSign Request` "
-		f"where {condition})"
-	)
+	return f"{column} in (select `tabSign Request`.name from `tabSign Request` where {condition})"
+
+
+def audit_event_query_conditions(user: str | None = None) -> str:
+	return _within_permitted_requests(user, "`tabSign Audit Event`.sign_request")
+
+
+def signer_query_conditions(user: str | None = None) -> str:
+	"""Signer rows (names, e-mails, mobiles, IPs, signatures) follow their request's record."""
+	return _within_permitted_requests(user, "`tabSign Request Signer`.parent")
+
+
+def value_query_conditions(user: str | None = None) -> str:
+	return _within_permitted_requests(user, "`tabSign Request Value`.parent")

@@ -11,6 +11,7 @@ from frappe.utils import add_days, cint, get_url, now_datetime
 
 from crm_sign.crm_sign.doctype.sign_request.sign_request import FINAL_STATUSES, OPEN_STATUSES
 from crm_sign.engine import tokens
+from crm_sign.engine.audit import canonical_json
 from crm_sign.engine.fields import FillerRole
 from crm_sign.engine.pdf import sha256_hex, stamp
 from crm_sign.signing import events
@@ -25,8 +26,15 @@ from crm_sign.signing.documents import (
 )
 from crm_sign.signing.recipients import Recipient, find_recipient, require_contact
 from crm_sign.signing.settings import contact_fields, get_settings, token_secret
+from crm_sign.signing.signer_fields import plain_text
 
 SIGNING_ROLES = ("Company", "Counterparty")
+
+
+class DocumentChangedError(frappe.ValidationError):
+	"""Another signer signed since the page was loaded: the signer must see the new document."""
+
+	http_status_code = 409
 
 
 def last_used_template(doctype: str) -> str | None:
@@ -81,7 +89,7 @@ def create_sign_request(
 			"reference_doctype": doc.doctype,
 			"reference_name": doc.name,
 			"template": template.name,
-			"title": f"{template.template_name}: {doc.get_title() or doc.name}",
+			"title": plain_text(f"{template.template_name}: {doc.get_title() or doc.name}", 140),
 			"channel": channel,
 			"signing_order": template.signing_order or settings.signing_order or "Company first",
 			"otp_method": template.otp_method or settings.otp_method or "None",
@@ -154,7 +162,9 @@ def _add_signers(request, template, recipient: Recipient, company_user: str, cha
 			"signers",
 			{
 				"signer_role": "Company",
-				"signer_name": frappe.db.get_value("User", company_user, "full_name") or company_user,
+				"signer_name": plain_text(
+					frappe.db.get_value("User", company_user, "full_name") or company_user, 140
+				),
 				"email": frappe.db.get_value("User", company_user, "email") or company_user,
 				"user": company_user,
 				"channel": "Email",
@@ -167,7 +177,7 @@ def _add_signers(request, template, recipient: Recipient, company_user: str, cha
 			"signers",
 			{
 				"signer_role": "Counterparty",
-				"signer_name": recipient.name or recipient.email or recipient.mobile,
+				"signer_name": plain_text(recipient.name or recipient.email or recipient.mobile, 140),
 				"email": recipient.email,
 				"mobile": recipient.mobile,
 				"channel": channel,
@@ -179,6 +189,48 @@ def _add_signers(request, template, recipient: Recipient, company_user: str, cha
 
 def signing_rows(request) -> list:
 	return [row for row in request.signers if row.signer_role in SIGNING_ROLES]
+
+
+def all_signed(request) -> bool:
+	return all(row.status == "Signed" for row in signing_rows(request))
+
+
+def locked_request(name: str):
+	"""The request with its row lock held, its statuses and rows as last committed.
+
+	MariaDB runs REPEATABLE READ: after waiting for the lock, a plain reload may still return the
+	snapshot taken before another transaction committed. Locking reads always see the last commit,
+	so the parent's status and every child row are re-read that way."""
+	status = frappe.db.get_value("Sign Request", name, "status", for_update=True)
+	request = frappe.get_doc("Sign Request", name)
+	request.status = status
+	for child_doctype, rows in (
+		("Sign Request Signer", request.signers),
+		("Sign Request Value", request.field_values),
+	):
+		fresh = {
+			row.name: row
+			for row in frappe.db.get_values(
+				child_doctype,
+				{"parent": name, "parenttype": "Sign Request"},
+				"*",
+				as_dict=True,
+				for_update=True,
+			)
+		}
+		for row in rows:
+			if row.name in fresh:
+				row.update({k: v for k, v in fresh[row.name].items() if k not in ("doctype",)})
+	return request
+
+
+def values_digest(values: dict[str, str]) -> str:
+	"""SHA-256 of one signer's values (signature images included), as recorded in the audit log."""
+	return sha256_hex(canonical_json({str(k): v or "" for k, v in values.items()}))
+
+
+def signer_values(request, row) -> dict[str, str]:
+	return {f.field_name: f.value or "" for f in request.field_values if f.signer_row == row.name}
 
 
 def send_request(request) -> None:
@@ -215,19 +267,41 @@ def invite_signer(request, row, reason: str = "invite") -> None:
 
 
 def issue_link(request, row) -> str:
-	"""A new 256-bit token for the signer; only its HMAC is stored, so older links stop working."""
+	"""A new 256-bit token for the signer; only its HMAC is stored, so older links stop working.
+
+	A new link starts the one-time code afresh: a signer locked out by wrong codes gets a new chance
+	only through a Resend, and a browser that confirmed the old link's code must confirm again."""
 	token = tokens.new_token()
 	row.db_set(
 		{
 			"token_hash": tokens.hash_token(token, token_secret()),
 			"token_expires_on": request.expires_on,
+			"otp_hash": "",
+			"otp_expires_on": None,
+			"otp_attempts": 0,
+			"otp_sends": 0,
+			"otp_last_sent_on": None,
+			"otp_verified": 0,
+			"otp_session_hash": "",
+			"otp_session_expires_on": None,
 		}
 	)
 	return signing_url(token)
 
 
 def signing_url(token: str) -> str:
-	return get_url(f"/sign/{token}")
+	return site_url(f"/sign/{token}")
+
+
+def site_url(path: str) -> str:
+	"""An absolute URL on this site from its configuration (host_name, else the site's name), never
+	from the current request's Host or X-Forwarded-Host headers, which a guest controls."""
+	request = getattr(frappe.local, "request", None)
+	frappe.local.request = None  # get_url falls back to the request's host when host_name is unset
+	try:
+		return get_url(path)
+	finally:
+		frappe.local.request = request
 
 
 def assign_company_signer(request, row) -> None:
@@ -297,15 +371,19 @@ def mark_viewed(request, row) -> None:
 		events.publish(request, "viewed", row)
 
 
-def record_signature(request, row, values: dict[str, str], signature_image: str) -> None:
+def record_signature(
+	request, row, values: dict[str, str], signature_image: str, shown_sha256: str | None = None
+) -> None:
 	"""Store `row`'s field values and signature, then invite the next signers or finalize.
 
-	The Sign Request row is locked first, so two simultaneous submissions give one signature.
-	"""
+	Under the request's lock, so two simultaneous submissions give one signature. `shown_sha256` is
+	the hash of the document the signer's page displayed: when another signer has signed since, the
+	signer must look again, because what they sign is what gets sealed."""
 	from crm_sign.signing import finalize
+	from crm_sign.signing.audit_log import request_context
+	from crm_sign.signing.signer_fields import validated_values
 
-	frappe.db.get_value("Sign Request", request.name, "name", for_update=True)
-	request.reload()
+	request = locked_request(request.name)
 	row = next(r for r in request.signers if r.name == row.name)
 	if row.status == "Signed":
 		frappe.throw(_("This document is already signed."), title=_("Already signed"))
@@ -314,20 +392,22 @@ def record_signature(request, row, values: dict[str, str], signature_image: str)
 		frappe.throw(_("It is not your turn to sign yet."), title=_("Please wait"))
 	if state != "open":
 		frappe.throw(_("This link can no longer be used to sign."), title=_("Link closed"))
+	document_sha256 = current_document_sha256(request)
+	if shown_sha256 and shown_sha256 != document_sha256:
+		frappe.throw(
+			_("The document was updated since you opened it. Please review it again before signing."),
+			DocumentChangedError,
+			title=_("Document updated"),
+		)
 	role = FillerRole.COMPANY if row.signer_role == "Company" else FillerRole.COUNTERPARTY
 	filled = FILLED_BY_LABELS[role]
-	from crm_sign.signing.signer_fields import validated_values
-
 	clean = validated_values(request, row, filled, values, signature_image)
 	for field_row in request.field_values:
 		if field_row.filled_by == filled and field_row.field_name in clean:
 			field_row.db_set({"value": clean[field_row.field_name], "signer_row": row.name})
-	ip = getattr(frappe.local, "request_ip", None) or ""
-	user_agent = (
-		(frappe.get_request_header("User-Agent") or "")[:500]
-		if getattr(frappe.local, "request", None)
-		else ""
-	)
+			field_row.value, field_row.signer_row = clean[field_row.field_name], row.name
+	ip, user_agent = request_context()
+	digest = values_digest(signer_values(request, row))
 	row.db_set(
 		{
 			"status": "Signed",
@@ -335,11 +415,13 @@ def record_signature(request, row, values: dict[str, str], signature_image: str)
 			"ip_address": ip,
 			"user_agent": user_agent,
 			"signature_image": signature_image,
-			"token_hash": row.token_hash,  # the link stays valid to download the sealed copy
+			"document_sha256": document_sha256,
+			"values_sha256": digest,
 		}
 	)
 	if row.todo:
 		frappe.db.set_value("ToDo", row.todo, "status", "Closed")
+	next_document = None if all_signed(request) else stamp_signed_values(request)
 	log_event(
 		request,
 		"signed",
@@ -347,25 +429,58 @@ def record_signature(request, row, values: dict[str, str], signature_image: str)
 		who=row.signer_name,
 		data={
 			"role": row.signer_role,
+			"signer": row.name,
 			"fields": sorted(clean),
+			"values_sha256": digest,
 			"signature_sha256": sha256_hex(signature_image.encode()),
+			"next_document_sha256": next_document or "",
 		},
+		document_sha256=document_sha256,
 	)
 	events.publish(request, "signed", row)
 	# "Partially Signed" until the sealed file exists; the sweep finds requests stuck here.
 	request.db_set("status", "Partially Signed")
-	if all(r.status == "Signed" for r in signing_rows(request)):
+	if all_signed(request):
 		finalize.enqueue_finalize(request.name)
 	else:
 		activate_next_signers(request)
 
 
+def current_document_sha256(request) -> str:
+	"""The hash of the document a signer is shown now: the original, or the one with earlier signers'
+	values stamped in."""
+	return request.get("current_sha256") or request.original_sha256
+
+
+def stamp_signed_values(request) -> str:
+	"""Stamp every value signed so far that is not in the document yet, so later signers see (and
+	sign) what will be sealed. Returns the new document's hash."""
+	from crm_sign.signing import files
+	from crm_sign.signing.finalize import field_value
+
+	rows = [r for r in signing_rows(request) if r.status == "Signed" and not r.get("values_stamped")]
+	if not rows:
+		return current_document_sha256(request)
+	names = {r.name for r in rows}
+	values = [
+		field_value(f) for f in request.field_values if f.signer_row in names and f.value not in (None, "")
+	]
+	for r in rows:
+		r.db_set("values_stamped", 1)
+	if not values:
+		return current_document_sha256(request)
+	pdf = stamp(files.current_document(request), values)
+	sha = sha256_hex(pdf)
+	file = save_private_file(request, f"{request.name}-{sha[:12]}.pdf", pdf, "current_pdf")
+	request.db_set({"current_pdf": file.file_url, "current_sha256": sha})
+	return sha
+
+
 def decline(request, row, reason: str) -> None:
-	reason = (reason or "").strip()
+	reason = plain_text(reason, 1000)
 	if not reason:
 		frappe.throw(_("Please give a reason for declining."), title=_("Reason required"))
-	frappe.db.get_value("Sign Request", request.name, "name", for_update=True)
-	request.reload()
+	request = locked_request(request.name)
 	row = next(r for r in request.signers if r.name == row.name)
 	if link_state(request, row) != "open":
 		frappe.throw(_("This link can no longer be used."), title=_("Link closed"))
@@ -382,20 +497,27 @@ def decline(request, row, reason: str) -> None:
 	events.publish(request, "declined", row)
 
 
-def cancel_request(request) -> None:
-	if request.status in FINAL_STATUSES:
+def cancel_request(request):
+	request = locked_request(request.name)
+	if request.status in FINAL_STATUSES or (request.status == "Partially Signed" and all_signed(request)):
 		frappe.throw(_("A {0} request cannot be cancelled").format(_(request.status)))
 	request.db_set("status", "Cancelled")
 	_close_todos(request)
 	log_event(request, "cancelled")
 	events.publish(request, "cancelled", None)
+	return request
 
 
-def expire_request(request) -> None:
+def expire_request(request) -> bool:
+	"""Expire an open request; one whose signers have all signed only waits for its seal and stays."""
+	request = locked_request(request.name)
+	if request.status not in OPEN_STATUSES or all_signed(request):
+		return False
 	request.db_set("status", "Expired")
 	_close_todos(request)
 	log_event(request, "expired", actor="system")
 	events.publish(request, "expired", None)
+	return True
 
 
 def resend(request) -> list:

@@ -56,8 +56,24 @@ def record_failed_lookup(ip: str) -> int:
 	return count
 
 
+def is_company_signer_elsewhere(row) -> bool:
+	"""A company row signs only in the desk session of its user: the evidence says "desk login"."""
+	return row.signer_role == "Company" and frappe.session.user != row.user
+
+
+def require_signer_identity(row) -> None:
+	if is_company_signer_elsewhere(row):
+		frappe.throw(
+			_("Log in as {0} to sign for the company.").format(row.user),
+			frappe.PermissionError,
+			title=_("Log in required"),
+		)
+
+
 def page_data(request, row, mark_viewed: bool = False) -> dict:
 	state = requests.link_state(request, row)
+	if state == "open" and is_company_signer_elsewhere(row):
+		state = "login"
 	if state == "open" and mark_viewed and not code_required(request, row):
 		requests.mark_viewed(request, row)
 	filled_by = "Company" if row.signer_role == "Company" else "Counterparty"
@@ -97,26 +113,65 @@ def page_data(request, row, mark_viewed: bool = False) -> dict:
 		"expires_on": str(row.token_expires_on or request.expires_on or ""),
 		"declined_reason": request.declined_reason if state == "declined" else "",
 		"waiting_for_others": any(r.status != "Signed" for r in requests.signing_rows(request)),
+		# The page sends it back with the signature: what was shown is what gets signed.
+		"document_sha256": requests.current_document_sha256(request) if state == "open" else "",
 	}
 
 
+CODE_SESSION_COOKIE = "crm_sign_code_{0}"
+
+
 def code_required(request, row) -> bool:
-	return request.otp_method in ("SMS", "Email") and row.signer_role != "Company" and not row.otp_verified
+	"""True until this browser confirmed the one-time code: the proof sits in an HttpOnly cookie of
+	the browser that entered the code, not on the row, so a second holder of the link must enter it too."""
+	if request.otp_method not in ("SMS", "Email") or row.signer_role == "Company":
+		return False
+	return not has_code_session(row)
+
+
+def has_code_session(row) -> bool:
+	if not row.get("otp_session_hash") or not row.get("otp_session_expires_on"):
+		return False
+	if get_datetime(row.otp_session_expires_on) <= now_datetime():
+		return False
+	request = getattr(frappe.local, "request", None)
+	secret = request.cookies.get(CODE_SESSION_COOKIE.format(row.name)) if request else None
+	return bool(secret) and tokens.hash_token(secret, token_secret()) == row.otp_session_hash
+
+
+def start_code_session(request, row) -> None:
+	"""After a correct code: an HttpOnly, SameSite=Strict cookie for this browser, stored hashed, living
+	as long as the link does."""
+	secret = tokens.new_token()
+	expires = get_datetime(row.token_expires_on or request.expires_on)
+	row.db_set(
+		{"otp_session_hash": tokens.hash_token(secret, token_secret()), "otp_session_expires_on": expires}
+	)
+	cookie_manager = getattr(frappe.local, "cookie_manager", None)
+	if cookie_manager is not None:
+		cookie_manager.set_cookie(
+			CODE_SESSION_COOKIE.format(row.name), secret, expires=expires, httponly=True, samesite="Strict"
+		)
 
 
 def require_code(request, row) -> None:
-	if requests.link_state(request, row) == "open" and code_required(request, row):
+	"""Whatever the link's state: a request with a code shows and accepts nothing without it."""
+	if code_required(request, row):
 		frappe.throw(
 			_("Please enter the code we sent you first."), frappe.PermissionError, title=_("Code required")
 		)
 
 
-def document_bytes(request) -> tuple[bytes, str]:
-	url = request.signed_pdf if request.status == "Completed" and request.signed_pdf else request.unsigned_pdf
-	content = frappe.get_doc("File", {"file_url": url}).get_content()
-	content = content.encode() if isinstance(content, str) else content
-	suffix = "signed" if url == request.signed_pdf else "document"
-	return content, f"{request.name}-{suffix}.pdf"
+def document_bytes(request, row) -> tuple[bytes, str]:
+	"""The document while the link is open, the sealed copy once completed, nothing otherwise."""
+	from crm_sign.signing import files
+
+	state = requests.link_state(request, row)
+	if state == "completed" and request.signed_pdf:
+		return files.signed_document(request), f"{request.name}-signed.pdf"
+	if state != "open":
+		frappe.throw(_("This link can no longer be used."), frappe.PermissionError, title=_("Link closed"))
+	return files.current_document(request), f"{request.name}-document.pdf"
 
 
 def _code_state(row) -> tokens.OneTimeCode:
@@ -146,6 +201,8 @@ def _store_code_state(row, state: tokens.OneTimeCode) -> None:
 def send_code(request, row) -> dict:
 	from crm_sign.signing import delivery
 
+	request = requests.locked_request(request.name)
+	row = next(r for r in request.signers if r.name == row.name)
 	if requests.link_state(request, row) != "open" or not code_required(request, row):
 		frappe.throw(_("No code is needed for this link."))
 	try:
@@ -160,9 +217,19 @@ def send_code(request, row) -> dict:
 
 
 def verify_code(request, row, code: str) -> dict:
-	frappe.db.get_value("Sign Request", request.name, "name", for_update=True)
-	row.reload()
+	request = requests.locked_request(request.name)
+	row = next(r for r in request.signers if r.name == row.name)
+	if requests.link_state(request, row) != "open" or not code_required(request, row):
+		frappe.throw(_("No code is needed for this link."))
 	state = _code_state(row)
+	if state.locked or not state.code_hash:
+		# Nothing to check: no audit entry, so a guesser cannot fill the log.
+		frappe.throw(
+			_("Too many wrong codes. This link is locked; please contact the sender.")
+			if state.locked
+			else _("Please ask for a code first."),
+			title=_("Wrong code"),
+		)
 	try:
 		state = tokens.verify_code(state, code, token_secret(), row.name, now_datetime())
 	except OneTimeCodeError as e:
@@ -178,6 +245,7 @@ def verify_code(request, row, code: str) -> dict:
 			title=_("Wrong code"),
 		)
 	_store_code_state(row, state)
+	start_code_session(request, row)
 	log_event(request, "code_verified", actor=row.email or row.mobile)
 	requests.mark_viewed(request, row)
 	return page_data(request, row)

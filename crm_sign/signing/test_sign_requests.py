@@ -7,9 +7,10 @@ import frappe
 
 from crm_sign.api import desk
 from crm_sign.engine.samples import sample_signature_png
-from crm_sign.engine.seal import verify_pdf
+from crm_sign.engine.seal import certificate_pem, verify_pdf
 from crm_sign.signing import delivery, requests
 from crm_sign.signing.audit_log import chain_of, verify_request_chain
+from crm_sign.signing.seal_certificate import site_seal_certificate
 from crm_sign.signing.timeline import sign_request_timeline
 from crm_sign.tests.fixtures import (
 	ensure_outgoing_email_account,
@@ -242,7 +243,7 @@ class TestSignRequests(IntegrationTestCase):
 		request.reload()
 		self.assertEqual(request.status, "Completed", request.last_error)
 		signed = frappe.get_doc("File", {"file_url": request.signed_pdf}).get_content()
-		self.assertTrue(verify_pdf(signed).ok)
+		self.assertTrue(verify_pdf(signed, certificate_pem(site_seal_certificate())).ok)
 		self.assertEqual(
 			request.final_sha256, frappe.utils.cstr(__import__("hashlib").sha256(signed).hexdigest())
 		)

@@ -11,6 +11,7 @@ import json
 
 import frappe
 from frappe import _
+from frappe.sessions import get_csrf_token
 from frappe.translate import get_all_translations
 
 from crm_sign.signing import requests, signer_session
@@ -112,6 +113,9 @@ PAGE_STRINGS = (
 	"Too many requests. Please wait a few minutes.",
 	"Dated automatically",
 	"Style {0}",
+	"Log in to sign for the company",
+	"This link signs for the company as {0}. Log in with that account first.",
+	"Log in",
 )
 
 
@@ -133,6 +137,8 @@ def get_context(context) -> dict:
 			"page": data,
 			"messages": {code: _messages(code) for code in LANGUAGES},
 			"consent_text": get_settings().consent_text or "",
+			# A company signer signs in their desk session, whose POSTs need the CSRF token.
+			"csrf_token": get_csrf_token() if frappe.session.user != "Guest" else "",
 			"pdfjs": "/assets/crm_sign/js/lib/pdfjs/pdf.min.js",
 			"pdfjs_worker": "/assets/crm_sign/js/lib/pdfjs/pdf.worker.min.js",
 		}

@@ -124,7 +124,7 @@
 				credentials: "same-origin",
 				headers: {
 					Accept: "application/json",
-					"X-Frappe-CSRF-Token": (window.frappe && frappe.csrf_token) || "",
+					"X-Frappe-CSRF-Token": boot.csrf_token || "",
 				},
 				body,
 			});
@@ -254,6 +254,25 @@
 					})
 				),
 			signed: signedScreen,
+			login: () =>
+				stateCard(
+					"login",
+					t("Log in to sign for the company"),
+					h("p", {
+						text: t("This link signs for the company as {0}. Log in with that account first.", [
+							p.signer_name || "",
+						]),
+					}),
+					h(
+						"a",
+						{
+							class: "cs-btn cs-btn-primary cs-btn-block",
+							href: `/login?redirect-to=${encodeURIComponent(window.location.pathname)}`,
+							"data-testid": "login",
+						},
+						t("Log in")
+					)
+				),
 			completed: () =>
 				stateCard(
 					"completed",
@@ -1236,11 +1255,19 @@
 				signature: app.signature,
 				values: JSON.stringify(values),
 				consent: "1",
+				// The server refuses (409) when another party signed since this page loaded.
+				document_sha256: app.page.document_sha256 || "",
 			});
 			app.page = await call("open_document");
 			document.body.classList.remove("cs-has-actionbar");
 			render();
 		} catch (e) {
+			if (e.status === 409) {
+				app.page = await call("open_document");
+				render();
+				alert(e.message);
+				return;
+			}
 			error.textContent = e.message;
 			btn.disabled = false;
 			btn.textContent = t("Sign");

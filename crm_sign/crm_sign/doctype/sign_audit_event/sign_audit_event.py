@@ -25,7 +25,7 @@ class SignAuditEvent(Document):
 		prev_hash: DF.Data | None
 		seq: DF.Int
 		sign_request: DF.Link
-		user_agent: DF.SmallText | None
+		user_agent: DF.Code | None
 	# end: auto-generated types
 
 	# One entry of a Sign Request's hash-chained audit log. Append-only: the signing services insert
@@ -37,3 +37,10 @@ class SignAuditEvent(Document):
 
 	def on_trash(self):
 		frappe.throw(_("Audit events cannot be deleted"), frappe.PermissionError, title=_("Not Permitted"))
+
+
+def on_doctype_update():
+	# One entry per position in a chain, whatever concurrent requests try (see audit_log.log_event).
+	frappe.db.add_unique(
+		"Sign Audit Event", ["sign_request", "seq"], constraint_name="unique_sign_request_seq"
+	)

@@ -49,13 +49,44 @@ class SignRequest(Document):
 	# end: auto-generated types
 
 	def validate(self):
+		self.validate_unchanged_after_send()
 		self.validate_reference_unchanged()
-		self.validate_status_unchanged()
 		self.set_title()
+
+	def after_insert(self):
+		from crm_sign.signing.permissions import clear_request_doctypes_cache, request_reference_doctypes
+
+		if self.reference_doctype not in request_reference_doctypes():
+			clear_request_doctypes_cache()
+
+	def on_trash(self):
+		if self.status != "Draft":
+			frappe.throw(
+				_("A Sign Request that was sent is evidence and cannot be deleted. Cancel it instead."),
+				frappe.PermissionError,
+				title=_("Not Allowed"),
+			)
 
 	def set_title(self):
 		if not self.title:
 			self.title = f"{self.template or self.reference_doctype}: {self.reference_name}"
+
+	def validate_unchanged_after_send(self):
+		"""Once sent, a request is evidence: nothing of it or its rows changes through the desk, REST or
+		a Kanban drag. The signing services write with db_set, which never comes through here."""
+		if self.is_new():
+			return
+		before = self.get_doc_before_save()
+		if before is None:
+			before_status = frappe.db.get_value(self.doctype, self.name, "status")
+		else:
+			before_status = before.status
+		if before_status and before_status != "Draft":
+			frappe.throw(
+				_("A Sign Request cannot be changed after it was sent. Cancel it and send a new one."),
+				frappe.PermissionError,
+				title=_("Not Allowed"),
+			)
 
 	def validate_reference_unchanged(self):
 		if self.is_new():
@@ -63,7 +94,7 @@ class SignRequest(Document):
 		before = self.get_doc_before_save()
 		if not before:
 			return
-		for fieldname in ("reference_doctype", "reference_name"):
+		for fieldname in ("reference_doctype", "reference_name", "status"):
 			if before.get(fieldname) != self.get(fieldname):
 				frappe.throw(
 					_("{0} cannot be changed after the Sign Request is created").format(
@@ -71,14 +102,3 @@ class SignRequest(Document):
 					),
 					title=_("Not Allowed"),
 				)
-
-	def validate_status_unchanged(self):
-		"""Only the signing flow moves a request (it writes with db_set); a Kanban drag or an edit
-		through the desk or REST would otherwise fake a signature state."""
-		if self.is_new():
-			return
-		before = self.get_doc_before_save()
-		if before and before.status != self.status:
-			frappe.throw(
-				_("The status of a Sign Request changes only when its signers act"), title=_("Not Allowed")
-			)

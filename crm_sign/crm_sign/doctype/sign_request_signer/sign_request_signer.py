@@ -44,7 +44,7 @@ class SignRequestSigner(Document):
 		token_expires_on: DF.Datetime | None
 		token_hash: DF.Data | None
 		user: DF.Link | None
-		user_agent: DF.SmallText | None
+		user_agent: DF.Code | None
 		viewed_on: DF.Datetime | None
 	# end: auto-generated types
 	pass

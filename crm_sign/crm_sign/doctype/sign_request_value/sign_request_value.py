@@ -40,7 +40,7 @@ class SignRequestValue(Document):
 		pos_y: DF.Float
 		required: DF.Check
 		signer_row: DF.Data | None
-		value: DF.LongText | None
+		value: DF.Code | None
 		value_format: DF.Data | None
 		width: DF.Float
 	# end: auto-generated types

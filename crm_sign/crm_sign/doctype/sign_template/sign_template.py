@@ -70,6 +70,10 @@ class SignTemplate(Document):
 			frappe.throw(_("Select the Print Format that renders the document"))
 		if self.source_type == "Uploaded PDF" and not self.pdf_file:
 			frappe.throw(_("Attach the PDF file to be signed"))
+		if self.pdf_file and self.has_value_changed("pdf_file"):
+			from crm_sign.signing.files import check_file_readable
+
+			check_file_readable(self.pdf_file)
 
 	def validate_fields(self):
 		for row in self.fields:

@@ -1,0 +1,84 @@
+"""The PDFs a request and a template work from, found by what they are attached to.
+
+A file URL in a field is only a pointer anybody with write could aim at another private file, so
+every read goes through the File that is attached to this very document and field, and a request's
+documents must still hash to what the request recorded when they were made.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from crm_sign.engine.pdf import sha256_hex
+
+
+class EvidenceMismatchError(frappe.ValidationError):
+	"""A stored document no longer matches the hash the request recorded for it."""
+
+
+def attached_file_bytes(doctype: str, name: str, fieldname: str, file_url: str | None) -> bytes:
+	"""The content of the File attached to `doctype` `name` in `fieldname` with `file_url`."""
+	file_name = file_url and frappe.db.get_value(
+		"File",
+		{
+			"file_url": file_url,
+			"attached_to_doctype": doctype,
+			"attached_to_name": name,
+			"attached_to_field": fieldname,
+		},
+		"name",
+	)
+	if not file_name:
+		frappe.throw(
+			_("The document of {0} {1} is missing.").format(_(doctype), name), frappe.DoesNotExistError
+		)
+	content = frappe.get_doc("File", file_name).get_content()
+	return content.encode() if isinstance(content, str) else content
+
+
+def _checked(content: bytes, expected_sha256: str | None, request_name: str) -> bytes:
+	if not expected_sha256 or sha256_hex(content) != expected_sha256:
+		frappe.throw(
+			_("The stored document of Sign Request {0} does not match its recorded hash.").format(
+				request_name
+			),
+			EvidenceMismatchError,
+			title=_("Evidence mismatch"),
+		)
+	return content
+
+
+def unsigned_document(request) -> bytes:
+	"""The document as it was sent, checked against `original_sha256`."""
+	content = attached_file_bytes("Sign Request", request.name, "unsigned_pdf", request.unsigned_pdf)
+	return _checked(content, request.original_sha256, request.name)
+
+
+def current_document(request) -> bytes:
+	"""What a signer is shown now: the sent document with the values signed so far stamped in."""
+	if not request.get("current_pdf"):
+		return unsigned_document(request)
+	content = attached_file_bytes("Sign Request", request.name, "current_pdf", request.current_pdf)
+	return _checked(content, request.current_sha256, request.name)
+
+
+def signed_document(request) -> bytes:
+	return attached_file_bytes("Sign Request", request.name, "signed_pdf", request.signed_pdf)
+
+
+def template_pdf(template) -> bytes:
+	if not template.pdf_file:
+		frappe.throw(_("Sign Template {0} has no PDF file").format(template.name))
+	return attached_file_bytes("Sign Template", template.name, "pdf_file", template.pdf_file)
+
+
+def check_file_readable(file_url: str) -> None:
+	"""Refuse a file URL the current user may not read (a template must not point at another
+	document's private file: Frappe attaches whatever URL an Attach field holds on save)."""
+	names = frappe.get_all("File", filters={"file_url": file_url}, pluck="name")
+	if not any(frappe.has_permission("File", "read", doc=name) for name in names):
+		frappe.throw(
+			_("You cannot use the file {0}: it does not exist or you may not read it.").format(file_url),
+			frappe.PermissionError,
+		)

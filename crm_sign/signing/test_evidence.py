@@ -1,0 +1,136 @@
+"""The evidence checks itself: sealing refuses what differs from what was signed, final states stay
+final, and record values cannot place fields."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+import frappe
+
+try:
+	from frappe.tests import IntegrationTestCase
+except ImportError:
+	from frappe.tests.utils import FrappeTestCase as IntegrationTestCase
+
+from crm_sign.engine.anchors import find_anchors
+from crm_sign.signing import finalize, requests
+from crm_sign.signing.documents import render_template_pdf
+from crm_sign.tests.fixtures import (
+	ensure_outgoing_email_account,
+	make_lead,
+	make_template,
+	sign_next,
+)
+
+
+class TestEvidence(IntegrationTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		frappe.set_user("Administrator")
+		ensure_outgoing_email_account()
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def make_request(self):
+		uid = frappe.generate_hash(length=8)
+		lead = make_lead(email=f"evidence.{uid}@example.com", mobile=None, last_name=f"Evidence {uid}")
+		return requests.create_sign_request(lead, make_template("Lead"), channel="Email")
+
+	def sign_all_but_seal(self, request):
+		with patch.object(finalize, "enqueue_finalize"):
+			while any(
+				r.status in ("Pending", "Viewed")
+				for r in frappe.get_doc("Sign Request", request.name).signers
+			):
+				sign_next(request)
+		request.reload()
+		self.assertEqual(request.status, "Partially Signed")
+		return request
+
+	def test_sealing_refuses_values_changed_after_signing(self):
+		"""Finding 8.1: finalize trusted the rows; a value changed in the database got sealed."""
+		request = self.sign_all_but_seal(self.make_request())
+		signature = next(r for r in request.field_values if r.field_type == "Signature" and r.value)
+		frappe.db.set_value("Sign Request Value", signature.name, "value", signature.value[:-8] + "AAAAAAA=")
+		finalize.finalize_request(request.name)
+		request.reload()
+		self.assertEqual(request.status, "Partially Signed")
+		self.assertIn("cannot be sealed", request.last_error)
+		self.assertFalse(request.signed_pdf)
+
+	def test_sealing_refuses_a_swapped_document(self):
+		"""Finding 8.1: original_sha256 was recomputed from whatever file unsigned_pdf named."""
+		request = self.sign_all_but_seal(self.make_request())
+		frappe.db.set_value("Sign Request", request.name, "original_sha256", "0" * 64)
+		finalize.finalize_request(request.name)
+		request.reload()
+		self.assertEqual(request.status, "Partially Signed")
+		self.assertIn("does not match", request.last_error)
+
+	def test_later_signers_see_and_seal_earlier_values(self):
+		"""Finding 8.6: each signer saw only their own fields on the unsigned PDF."""
+		request = self.make_request()  # the test template: counterparty first
+		first = sign_next(request)
+		request.reload()
+		self.assertTrue(request.current_pdf)
+		self.assertNotEqual(request.current_sha256, request.original_sha256)
+		first_row = next(r for r in request.signers if r.name == first.name)
+		self.assertEqual(first_row.document_sha256, request.original_sha256)
+		second = sign_next(request)
+		request.reload()
+		second_row = next(r for r in request.signers if r.name == second.name)
+		self.assertEqual(second_row.document_sha256, request.current_sha256)
+		self.assertEqual(request.status, "Completed")
+
+	def test_expiry_and_cancel_never_undo_a_signed_request(self):
+		"""Finding 8.8: the hourly expiry expired requests waiting for their seal; cancel overwrote
+		Completed."""
+		request = self.sign_all_but_seal(self.make_request())
+		frappe.db.set_value("Sign Request", request.name, "expires_on", frappe.utils.add_days(None, -1))
+		self.assertFalse(requests.expire_request(request))
+		self.assertRaises(frappe.ValidationError, requests.cancel_request, request)
+		self.assertEqual(frappe.db.get_value("Sign Request", request.name, "status"), "Partially Signed")
+		finalize.finalize_request(request.name)
+		self.assertEqual(frappe.db.get_value("Sign Request", request.name, "status"), "Completed")
+		self.assertRaises(frappe.ValidationError, requests.cancel_request, request)
+		self.assertFalse(requests.expire_request(request))
+		self.assertEqual(frappe.db.get_value("Sign Request", request.name, "status"), "Completed")
+
+	def test_record_values_cannot_print_anchor_tags(self):
+		"""Finding 8.10: a Lead whose text held {{sign:company}} moved the company's signature."""
+		print_format = frappe.get_doc(
+			{
+				"doctype": "Print Format",
+				"name": f"Anchor Test {frappe.generate_hash(length=6)}",
+				"doc_type": "Lead",
+				"custom_format": 1,
+				"print_format_type": "Jinja",
+				"html": "<p>Company: {{ doc.company_name }}</p><p>{% raw %}{{sign:client}}{% endraw %}</p>",
+			}
+		).insert(ignore_permissions=True)
+		template = frappe.get_doc(
+			{
+				"doctype": "Sign Template",
+				"template_name": f"Anchor Test {frappe.generate_hash(length=6)}",
+				"reference_doctype": "Lead",
+				"source_type": "Print Format",
+				"print_format": print_format.name,
+				"fields": [
+					{
+						"field_label": "Client signature",
+						"field_type": "Signature",
+						"filled_by": "Counterparty",
+						"anchor": "{{sign:client}}",
+					}
+				],
+			}
+		).insert(ignore_permissions=True)
+		lead = make_lead(
+			email=f"anchor.{frappe.generate_hash(length=8)}@example.com",
+			mobile=None,
+			company_name="ACME {{sign:company}}",
+		)
+		tags = [hit.tag for hit in find_anchors(render_template_pdf(template, lead))]
+		self.assertEqual(tags, ["{{sign:client}}"])
