@@ -34,10 +34,14 @@ TEMPLATE_TEXTS = ("email_subject", "email_body", "sms_text")
 CODE_EMAIL_PRIORITY = 10
 
 
-def deliver(request, row, link: str, reason: str = "invite") -> None:
+def deliver(request, row, reason: str = "invite") -> None:
+	"""Send `row` its current link. Jobs get the signer row's name, never the link (job arguments end
+	up in Redis and in Error Logs)."""
+	from crm_sign.signing.requests import current_link
+
 	channel = row.channel or request.channel or "Email"
 	if "Email" in channel and row.email:
-		send_email(request, row, link, reason)
+		send_email(request, row, current_link(row), reason)
 	if "SMS" in channel and row.mobile:
 		row.db_set({"delivery_status": "Queued", "next_retry_on": None})
 		frappe.enqueue(
@@ -45,7 +49,6 @@ def deliver(request, row, link: str, reason: str = "invite") -> None:
 			queue="short",
 			request_name=request.name,
 			signer_name=row.name,
-			link=link,
 			reason=reason,
 			user=request.owner,
 			now=bool(frappe.flags.in_test),
@@ -134,7 +137,7 @@ def send_email(request, row, link: str, reason: str) -> None:
 
 
 def deliver_sms_job(
-	request_name: str, signer_name: str, link: str, reason: str = "invite", user: str | None = None
+	request_name: str, signer_name: str, reason: str = "invite", user: str | None = None
 ) -> None:
 	"""Background job: runs as the request owner because Frappe's SMS gateway refuses Guest."""
 	if user and frappe.session.user != user:
@@ -143,6 +146,9 @@ def deliver_sms_job(
 	row = next((r for r in request.signers if r.name == signer_name), None)
 	if row is None or request.status in ("Cancelled", "Declined", "Expired", "Completed"):
 		return
+	from crm_sign.signing.requests import current_link
+
+	link = current_link(row)
 	attempts = (row.delivery_attempts or 0) + 1
 	try:
 		text = render_message(
@@ -248,13 +254,8 @@ def retry_failed_deliveries() -> None:
 		request = frappe.get_doc("Sign Request", row.parent)
 		if request.status not in ("Sent", "Viewed", "Partially Signed"):
 			continue
-		# Only the token's HMAC is stored, so a retry carries a fresh link (the failed one never arrived).
-		from crm_sign.signing.requests import issue_link
-
-		signer = next(r for r in request.signers if r.name == row.name)
-		deliver_sms_job(
-			request.name, row.name, issue_link(request, signer), reason="retry", user=request.owner
-		)
+		# The same link again: an e-mail of an "Email and SMS" request carries it too.
+		deliver_sms_job(request.name, row.name, reason="retry", user=request.owner)
 
 
 def send_code(request, row, code: str) -> None:

@@ -256,14 +256,20 @@ def activate_next_signers(request) -> list:
 	return invited
 
 
+ROTATING_REASONS = ("invite", "resend")
+
+
 def invite_signer(request, row, reason: str = "invite") -> None:
-	"""A fresh link for `row`, delivered through its channel (the company signer gets a ToDo too)."""
+	"""Deliver `row`'s link through its channel (the company signer gets a ToDo too). An invitation
+	and an explicit Resend carry a new link; a reminder or retry repeats the one the signer has, so a
+	link already open in a browser keeps working."""
 	from crm_sign.signing import delivery
 
-	link = issue_link(request, row)
+	if reason in ROTATING_REASONS or not row.get("token_sealed"):
+		issue_link(request, row)
 	if row.signer_role == "Company" and row.user:
 		assign_company_signer(request, row)
-	delivery.deliver(request, row, link, reason=reason)
+	delivery.deliver(request, row, reason=reason)
 
 
 def issue_link(request, row) -> str:
@@ -271,10 +277,15 @@ def issue_link(request, row) -> str:
 
 	A new link starts the one-time code afresh: a signer locked out by wrong codes gets a new chance
 	only through a Resend, and a browser that confirmed the old link's code must confirm again."""
+	from frappe.utils.password import encrypt
+
 	token = tokens.new_token()
 	row.db_set(
 		{
 			"token_hash": tokens.hash_token(token, token_secret()),
+			# Encrypted with the site key (site_config), for reminders and retries that must repeat
+			# the link the signer has; lookups only ever use the hash.
+			"token_sealed": encrypt(token),
 			"token_expires_on": request.expires_on,
 			"otp_hash": "",
 			"otp_expires_on": None,
@@ -287,6 +298,13 @@ def issue_link(request, row) -> str:
 		}
 	)
 	return signing_url(token)
+
+
+def current_link(row) -> str:
+	"""The link `row` was last sent, rebuilt from its encrypted token (never passed to jobs)."""
+	from frappe.utils.password import decrypt
+
+	return signing_url(decrypt(row.token_sealed))
 
 
 def signing_url(token: str) -> str:

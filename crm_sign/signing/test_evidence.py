@@ -98,6 +98,19 @@ class TestEvidence(IntegrationTestCase):
 		self.assertFalse(requests.expire_request(request))
 		self.assertEqual(frappe.db.get_value("Sign Request", request.name, "status"), "Completed")
 
+	def test_reminders_repeat_the_link_the_signer_has(self):
+		"""Finding 13.5: reminders and SMS retries rotated the token, killing a link already open."""
+		from crm_sign.automation import scheduler
+		from crm_sign.signing.test_sign_requests import emailed_token
+
+		request = self.make_request()
+		row = next(r for r in frappe.get_doc("Sign Request", request.name).signers if r.status == "Pending")
+		first = emailed_token(request.name, row.email)
+		scheduler.remind(frappe.get_doc("Sign Request", request.name), row)
+		self.assertEqual(len(frappe.get_all("Email Queue", {"reference_name": request.name})), 2)
+		self.assertEqual(emailed_token(request.name, row.email), first)
+		self.assertEqual(requests.find_signer_by_token(first)[1].name, row.name)
+
 	def test_record_values_cannot_print_anchor_tags(self):
 		"""Finding 8.10: a Lead whose text held {{sign:company}} moved the company's signature."""
 		print_format = frappe.get_doc(

@@ -126,7 +126,7 @@ class TestTemplateTexts(HardeningTestCase):
 		row = pending_row(request)
 		row.db_set("mobile", "+905551112233")
 
-		delivery.deliver_sms_job(request.name, row.name, "https://example.com/sign/x", user="Administrator")
+		delivery.deliver_sms_job(request.name, row.name, user="Administrator")
 
 		row.reload()
 		self.assertEqual(row.delivery_status, "Failed")

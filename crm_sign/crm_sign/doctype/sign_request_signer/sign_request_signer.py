@@ -43,6 +43,7 @@ class SignRequestSigner(Document):
 		todo: DF.Link | None
 		token_expires_on: DF.Datetime | None
 		token_hash: DF.Data | None
+		token_sealed: DF.SmallText | None
 		user: DF.Link | None
 		user_agent: DF.Code | None
 		viewed_on: DF.Datetime | None
