@@ -8,16 +8,16 @@ import json
 
 import frappe
 from frappe import _
-from frappe.rate_limiter import rate_limit
 
 from crm_sign.signing import requests, signer_session
+from crm_sign.signing.client import guest_rate_limit
 
 # A signer needs a handful of calls per visit; a guesser hits these long before finding a token.
 READ_LIMIT, WRITE_LIMIT, WINDOW = 60, 20, 10 * 60
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(key="token", limit=READ_LIMIT, seconds=WINDOW)
+@guest_rate_limit(limit=READ_LIMIT, seconds=WINDOW)
 def open_document(token: str) -> dict:
 	"""What the page shows for this link; records "viewed" once per visit."""
 	request, row = signer_session.resolve(token)
@@ -25,7 +25,7 @@ def open_document(token: str) -> dict:
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
-@rate_limit(key="token", limit=READ_LIMIT, seconds=WINDOW)
+@guest_rate_limit(limit=READ_LIMIT, seconds=WINDOW)
 def document(token: str, download: int | str = 0) -> None:
 	"""The document to sign (or the sealed copy once completed), only through a valid link."""
 	request, row = signer_session.resolve(token)
@@ -39,21 +39,21 @@ def document(token: str, download: int | str = 0) -> None:
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(key="token", limit=5, seconds=WINDOW)
+@guest_rate_limit(limit=5, seconds=WINDOW)
 def send_code(token: str) -> dict:
 	request, row = signer_session.resolve(token)
 	return signer_session.send_code(request, row)
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(key="token", limit=WRITE_LIMIT, seconds=WINDOW)
+@guest_rate_limit(limit=WRITE_LIMIT, seconds=WINDOW)
 def verify_code(token: str, code: str) -> dict:
 	request, row = signer_session.resolve(token)
 	return signer_session.verify_code(request, row, code)
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"], xss_safe=True)
-@rate_limit(key="token", limit=WRITE_LIMIT, seconds=WINDOW)
+@guest_rate_limit(limit=WRITE_LIMIT, seconds=WINDOW)
 def sign(
 	token: str,
 	signature: str,
@@ -83,7 +83,7 @@ def sign(
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(key="token", limit=WRITE_LIMIT, seconds=WINDOW)
+@guest_rate_limit(limit=WRITE_LIMIT, seconds=WINDOW)
 def decline(token: str, reason: str) -> dict:
 	request, row = signer_session.resolve(token)
 	signer_session.require_signer_identity(row)

@@ -38,7 +38,9 @@ def audit_key() -> bytes:
 
 def request_context() -> tuple[str, str]:
 	"""The caller's IP and user agent when inside an HTTP request."""
-	ip = getattr(frappe.local, "request_ip", None) or ""
+	from crm_sign.signing.client import client_ip
+
+	ip = client_ip()
 	user_agent = ""
 	if getattr(frappe.local, "request", None):
 		user_agent = frappe.get_request_header("User-Agent") or ""

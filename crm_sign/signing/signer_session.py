@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import frappe
 from frappe import _
 from frappe.utils import formatdate, get_datetime, now_datetime, nowdate
@@ -10,6 +12,7 @@ from crm_sign.engine import tokens
 from crm_sign.engine.errors import OneTimeCodeError
 from crm_sign.signing import requests
 from crm_sign.signing.audit_log import log_event
+from crm_sign.signing.client import TooManyRequestsError, client_ip
 from crm_sign.signing.settings import token_secret
 
 # Failed token lookups per IP, shared by the signing page and the guest endpoints. The endpoints'
@@ -23,11 +26,9 @@ def resolve(token: str):
 
 	After FAILED_LOOKUP_LIMIT unknown tokens from one IP within the window, every lookup from that
 	IP is refused with 429 until the window has passed."""
-	ip = _client_ip()
+	ip = client_ip()
 	if lookups_blocked(ip):
-		frappe.throw(
-			_("Too many attempts. Please wait a few minutes and try again."), frappe.RateLimitExceededError
-		)
+		frappe.throw(_("Too many attempts. Please wait a few minutes and try again."), TooManyRequestsError)
 	request, row = requests.find_signer_by_token(token or "")
 	if request is None:
 		record_failed_lookup(ip)
@@ -35,12 +36,9 @@ def resolve(token: str):
 	return request, row
 
 
-def _client_ip() -> str:
-	return getattr(frappe.local, "request_ip", None) or ""
-
-
 def _failed_lookup_key(ip: str) -> str:
-	return frappe.cache.make_key(f"crm_sign:failed_token_lookups:{ip}")
+	digest = hashlib.sha256(ip.encode()).hexdigest()[:32]
+	return frappe.cache.make_key(f"crm_sign:failed_token_lookups:{digest}")
 
 
 def lookups_blocked(ip: str) -> bool:

@@ -15,6 +15,7 @@ from frappe.sessions import get_csrf_token
 from frappe.translate import get_all_translations
 
 from crm_sign.signing import requests, signer_session
+from crm_sign.signing.client import client_ip
 from crm_sign.signing.settings import get_settings
 
 no_cache = 1
@@ -147,7 +148,7 @@ def get_context(context) -> dict:
 
 
 def _page_data(token: str, context) -> dict:
-	ip = getattr(frappe.local, "request_ip", None) or ""
+	ip = client_ip()
 	if signer_session.lookups_blocked(ip):
 		context.http_status_code = 429
 		return {"state": "throttled"}

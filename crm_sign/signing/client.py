@@ -1,0 +1,60 @@
+"""Who is calling a guest endpoint: the client's address, and rate limits that keep no raw token.
+
+The address is taken behind a configured number of trusted proxies (site config
+`crm_sign_trusted_proxies`), so an X-Forwarded-For entry a caller wrote cannot lock someone else out;
+unset, it is Frappe's own request_ip. Either way the evidence calls it the *reported* address.
+Limits count per link, whatever the address, and per address; Redis keys hold hashes only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+
+import frappe
+from frappe import _
+from frappe.utils import cint
+
+
+class TooManyRequestsError(frappe.RateLimitExceededError):
+	http_status_code = 429
+
+
+def client_ip() -> str:
+	request = getattr(frappe.local, "request", None)
+	trusted = frappe.conf.get("crm_sign_trusted_proxies")
+	if request is None or trusted is None:
+		return getattr(frappe.local, "request_ip", None) or ""
+	# REMOTE_ADDR is the nearest hop; with N trusted proxies the last N hops are ours.
+	forwarded = [hop.strip() for hop in (request.headers.get("X-Forwarded-For") or "").split(",")]
+	hops = [hop for hop in forwarded if hop] + [request.remote_addr or ""]
+	return hops[max(len(hops) - cint(trusted) - 1, 0)]
+
+
+def count_hit(scope: str, identity: str, limit: int, seconds: int) -> None:
+	"""Count one call of `identity` in `scope`; over `limit` within `seconds` it is refused with 429."""
+	digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
+	key = frappe.cache.make_key(f"crm_sign:limit:{scope}:{digest}")
+	count = frappe.cache.incrby(key, 1)
+	if count == 1:
+		frappe.cache.expire(key, seconds)
+	if count > limit:
+		frappe.throw(_("Too many attempts. Please wait a few minutes and try again."), TooManyRequestsError)
+
+
+def guest_rate_limit(limit: int, seconds: int) -> Callable:
+	"""Per link (the `token` argument) and per address; inactive outside HTTP requests, like Frappe's."""
+
+	def decorator(fn: Callable) -> Callable:
+		@wraps(fn)
+		def wrapper(*args, **kwargs):
+			if getattr(frappe.local, "request", None):
+				token = str(kwargs.get("token") or frappe.form_dict.get("token") or "")
+				count_hit(f"{fn.__name__}:link", token, limit, seconds)
+				count_hit(f"{fn.__name__}:ip", client_ip(), limit * 5, seconds)
+			return fn(*args, **kwargs)
+
+		return wrapper
+
+	return decorator
