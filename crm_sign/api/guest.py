@@ -18,17 +18,17 @@ READ_LIMIT, WRITE_LIMIT, WINDOW = 60, 20, 10 * 60
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 @guest_rate_limit(limit=READ_LIMIT, seconds=WINDOW)
-def open_document(token: str) -> dict:
+def open_document(token: str | None = None, link: str | None = None) -> dict:
 	"""What the page shows for this link; records "viewed" once per visit."""
-	request, row = signer_session.resolve(token)
+	request, row = signer_session.resolve(token, link)
 	return signer_session.page_data(request, row, mark_viewed=True)
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
 @guest_rate_limit(limit=READ_LIMIT, seconds=WINDOW)
-def document(token: str, download: int | str = 0) -> None:
+def document(token: str | None = None, link: str | None = None, download: int | str = 0) -> None:
 	"""The document to sign (or the sealed copy once completed), only through a valid link."""
-	request, row = signer_session.resolve(token)
+	request, row = signer_session.resolve(token, link)
 	signer_session.require_signer_identity(row)
 	signer_session.require_code(request, row)
 	content, file_name = signer_session.document_bytes(request, row)
@@ -40,23 +40,24 @@ def document(token: str, download: int | str = 0) -> None:
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 @guest_rate_limit(limit=5, seconds=WINDOW)
-def send_code(token: str) -> dict:
-	request, row = signer_session.resolve(token)
+def send_code(token: str | None = None, link: str | None = None) -> dict:
+	request, row = signer_session.resolve(token, link)
 	return signer_session.send_code(request, row)
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 @guest_rate_limit(limit=WRITE_LIMIT, seconds=WINDOW)
-def verify_code(token: str, code: str) -> dict:
-	request, row = signer_session.resolve(token)
+def verify_code(code: str, token: str | None = None, link: str | None = None) -> dict:
+	request, row = signer_session.resolve(token, link)
 	return signer_session.verify_code(request, row, code)
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"], xss_safe=True)
 @guest_rate_limit(limit=WRITE_LIMIT, seconds=WINDOW)
 def sign(
-	token: str,
 	signature: str,
+	token: str | None = None,
+	link: str | None = None,
 	values: str | dict | None = None,
 	consent: int | str = 0,
 	document_sha256: str | None = None,
@@ -65,7 +66,7 @@ def sign(
 
 	`document_sha256` is the hash of the document the page showed (from open_document).
 	xss_safe: the values are escaped wherever they are shown, and the PNG must stay byte-exact."""
-	request, row = signer_session.resolve(token)
+	request, row = signer_session.resolve(token, link)
 	signer_session.require_signer_identity(row)
 	signer_session.require_code(request, row)
 	if str(consent) not in ("1", "true", "True"):
@@ -84,8 +85,8 @@ def sign(
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 @guest_rate_limit(limit=WRITE_LIMIT, seconds=WINDOW)
-def decline(token: str, reason: str) -> dict:
-	request, row = signer_session.resolve(token)
+def decline(reason: str, token: str | None = None, link: str | None = None) -> dict:
+	request, row = signer_session.resolve(token, link)
 	signer_session.require_signer_identity(row)
 	signer_session.require_code(request, row)
 	requests.decline(request, row, reason)

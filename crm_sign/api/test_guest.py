@@ -25,7 +25,7 @@ except ImportError:
 from crm_sign.engine import tokens
 from crm_sign.engine.pdf import read_pdf
 from crm_sign.engine.seal import certificate_pem, verify_pdf
-from crm_sign.signing import files, requests
+from crm_sign.signing import files, requests, signer_session
 from crm_sign.signing.seal_certificate import site_seal_certificate
 from crm_sign.signing.signer_session import FAILED_LOOKUP_LIMIT
 from crm_sign.signing.test_sign_requests import emailed_token
@@ -92,6 +92,7 @@ class Guest:
 		frappe.local.form_dict = frappe._dict()
 		try:
 			response = get_response(path)
+			self._keep_cookies()
 			return response.status_code, response.get_data(as_text=True)
 		finally:
 			frappe.set_user("Administrator")
@@ -245,6 +246,21 @@ class TestGuestSigning(IntegrationTestCase):
 		status, html = Guest().page(real)
 		self.assertEqual(status, 200)
 		self.assertIn('data-state="open"', html)
+
+	def test_the_token_is_exchanged_for_a_cookie(self):
+		"""Finding 13.5: the token stayed in the address bar and in the page's data."""
+		request = self.make_request(signing_order="Parallel")
+		token = self.link_for(request, "Counterparty")
+		guest = Guest()
+		status, html = guest.page(token)
+		self.assertEqual(status, 200)
+		self.assertNotIn(token, html)
+		link = signer_session.link_id(token)
+		self.assertEqual(guest.cookies.get(signer_session.LINK_COOKIE.format(link)), token)
+		self.assertIn(f'"link": "{link}"', html)
+		self.assertEqual(guest.call("open_document", link=link)["state"], "open")
+		with self.assertRaises(frappe.DoesNotExistError):
+			Guest().call("open_document", link=link)  # the name alone opens nothing
 
 	def test_viewed_is_recorded_once_with_ip_and_user_agent(self):
 		request = self.make_request(signing_order="Counterparty first")

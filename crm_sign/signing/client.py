@@ -50,7 +50,12 @@ def guest_rate_limit(limit: int, seconds: int) -> Callable:
 		@wraps(fn)
 		def wrapper(*args, **kwargs):
 			if getattr(frappe.local, "request", None):
-				token = str(kwargs.get("token") or frappe.form_dict.get("token") or "")
+				from crm_sign.signing.signer_session import token_from
+
+				form = frappe.form_dict
+				token = token_from(
+					kwargs.get("token") or form.get("token"), kwargs.get("link") or form.get("link")
+				)
 				count_hit(f"{fn.__name__}:link", token, limit, seconds)
 				count_hit(f"{fn.__name__}:ip", client_ip(), limit * 5, seconds)
 			return fn(*args, **kwargs)

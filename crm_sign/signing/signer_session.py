@@ -21,7 +21,43 @@ FAILED_LOOKUP_LIMIT = 10
 FAILED_LOOKUP_WINDOW = 10 * 60
 
 
-def resolve(token: str):
+LINK_COOKIE = "crm_sign_link_{0}"
+
+
+def link_id(token: str) -> str:
+	"""A short, non-secret name for a link: the page keeps it in its address and its calls, and the
+	browser keeps the token itself in an HttpOnly cookie of that name."""
+	return hashlib.sha256(f"crm_sign link:{token}".encode()).hexdigest()[:20]
+
+
+def remember_link(token: str, request, row) -> str:
+	"""Exchange the token in /sign/<token> for a cookie, so the page can drop it from the address bar
+	(and from history, screenshots and shared screens). One cookie per link: two links in two tabs do
+	not mix."""
+	name = link_id(token)
+	cookie_manager = getattr(frappe.local, "cookie_manager", None)
+	if cookie_manager is not None:
+		cookie_manager.set_cookie(
+			LINK_COOKIE.format(name),
+			token,
+			expires=get_datetime(row.token_expires_on or request.expires_on),
+			httponly=True,
+			samesite="Strict",
+		)
+	return name
+
+
+def token_from(token: str | None = None, link: str | None = None) -> str:
+	"""The caller's token: given outright, or from the cookie named by `link`."""
+	if token:
+		return token
+	request = getattr(frappe.local, "request", None)
+	if link and request is not None and link.isalnum():
+		return request.cookies.get(LINK_COOKIE.format(link)) or ""
+	return ""
+
+
+def resolve(token: str | None, link: str | None = None):
 	"""(request, signer row) or a 404 that says nothing about why (unknown and malformed look alike).
 
 	After FAILED_LOOKUP_LIMIT unknown tokens from one IP within the window, every lookup from that
@@ -29,7 +65,7 @@ def resolve(token: str):
 	ip = client_ip()
 	if lookups_blocked(ip):
 		frappe.throw(_("Too many attempts. Please wait a few minutes and try again."), TooManyRequestsError)
-	request, row = requests.find_signer_by_token(token or "")
+	request, row = requests.find_signer_by_token(token_from(token, link))
 	if request is None:
 		record_failed_lookup(ip)
 		frappe.throw(_("This signing link is not valid."), frappe.DoesNotExistError)

@@ -310,6 +310,26 @@ class TestAdversaryHTTP(IntegrationTestCase):
 			frappe.db.exists("File", {"file_url": secret.file_url, "attached_to_doctype": "Sign Template"})
 		)
 
+	def test_the_signing_page_keeps_its_link_to_itself(self):
+		"""Finding 13.5: website scripts ran on /sign/<token>, the token stayed in the page, and no
+		Referrer-Policy header was sent."""
+		request = self.make_request(order="Parallel")
+		token = self.token_for(request, "Counterparty")
+		browser = Browser()
+		page = browser.get(f"/sign/{token}")
+		self.assertEqual(page.status_code, 200)
+		self.assertEqual(page.headers.get("Referrer-Policy"), "no-referrer")
+		self.assertNotIn(token, page.text)
+		self.assertNotIn("frappe-web", page.text, "no website bundle, no Website Settings scripts")
+		cookie = page.headers.get("Set-Cookie", "")
+		self.assertIn("HttpOnly", cookie)
+		self.assertIn("SameSite=Strict", cookie)
+		link = re.search(r'"link": "(\w+)"', page.text).group(1)
+		opened = browser.guest("open_document", link=link)
+		self.assertEqual(opened.json()["message"]["state"], "open")
+		self.assertEqual(opened.headers.get("Referrer-Policy"), "no-referrer")
+		self.assertEqual(Browser().guest("open_document", link=link).status_code, 404)
+
 	# ------------------------------------------------------------------ one signature, whatever happens
 
 	def test_simultaneous_submissions_give_exactly_one_signature(self):

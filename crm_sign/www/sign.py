@@ -125,14 +125,16 @@ def get_context(context) -> dict:
 	context.no_header = 1
 	context.no_breadcrumbs = 1
 	lang = frappe.local.lang if frappe.local.lang in LANGUAGES else "en"
-	token = frappe.form_dict.get("token") or ""
-	data = _page_data(token, context)
+	# /sign/<token> from the e-mail or SMS; the page then moves to /sign?link=<id> and the token
+	# lives on in an HttpOnly cookie (signer_session.remember_link).
+	token = signer_session.token_from(frappe.form_dict.get("token"), frappe.form_dict.get("link"))
+	data, link = _page_data(token, context)
 	context.lang = lang
 	context.title = data.get("title") or _("Secure e-signature")
 	context.data = data
 	context.data_json = _script_json(
 		{
-			"token": token if data["state"] not in ("invalid", "throttled") else "",
+			"link": link,
 			"lang": lang,
 			"languages": list(LANGUAGES),
 			"page": data,
@@ -147,17 +149,17 @@ def get_context(context) -> dict:
 	return context
 
 
-def _page_data(token: str, context) -> dict:
+def _page_data(token: str, context) -> tuple[dict, str]:
 	ip = client_ip()
 	if signer_session.lookups_blocked(ip):
 		context.http_status_code = 429
-		return {"state": "throttled"}
+		return {"state": "throttled"}, ""
 	request, row = requests.find_signer_by_token(token)
 	if request is None:
 		signer_session.record_failed_lookup(ip)
 		context.http_status_code = 404
-		return {"state": "invalid"}
-	return signer_session.page_data(request, row)
+		return {"state": "invalid"}, ""
+	return signer_session.page_data(request, row), signer_session.remember_link(token, request, row)
 
 
 def _messages(lang: str) -> dict[str, str]:

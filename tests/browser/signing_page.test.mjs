@@ -423,12 +423,19 @@ describe("crm_sign signing page", { skip: skip || false, timeout: 900_000 }, () 
 
 	// ------------------------------------------------------------------ the page
 
-	async function openPage(kind, url, headers = {}) {
+	async function openPage(kind, url, headers = {}, { asUser = false } = {}) {
 		const context = await browser.newContext({
 			...VIEWPORTS[kind],
 			locale: "en-US",
 			extraHTTPHeaders: headers,
 		});
+		if (asUser) {
+			// the company signs in its own desk session, never through the link alone
+			const login = await context.request.post(`${BASE}/api/method/login`, {
+				form: { usr: USER, pwd: PASSWORD },
+			});
+			assert.equal(login.status(), 200, `login as ${USER} failed: ${await login.text()}`);
+		}
 		const page = await context.newPage();
 		page.on("pageerror", (e) => pageErrors.push(`${kind}: ${e.message}`));
 		page.on("console", (m) => {
@@ -559,7 +566,11 @@ describe("crm_sign signing page", { skip: skip || false, timeout: 900_000 }, () 
 			});
 
 			// the link names the site's host_name; open it on the server under test
-			const desk = await openPage(kind, `${BASE}/sign/${companyUrl.split("/sign/")[1]}`);
+			const companyPath = `${BASE}/sign/${companyUrl.split("/sign/")[1]}`;
+			const anonymous = await openPage(kind, companyPath);
+			await anonymous.waitForSelector('[data-testid="state-login"]');
+			await anonymous.context().close();
+			const desk = await openPage(kind, companyPath, {}, { asUser: true });
 			await desk.waitForSelector(".cs-page canvas");
 			await signDocument(desk, kind, `${kind}-1-company`, { typed: kind === "phone" });
 			await desk.waitForSelector('[data-testid="state-signed"]');

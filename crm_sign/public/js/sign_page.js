@@ -10,8 +10,13 @@
 	if (!dataEl || !main) return;
 
 	const boot = JSON.parse(dataEl.textContent);
+	// The token leaves the address bar (and history) as soon as the page has it in its cookie.
+	if (boot.link && window.history && window.history.replaceState) {
+		window.history.replaceState(null, "", `/sign?link=${encodeURIComponent(boot.link)}`);
+	}
 	const app = {
-		token: boot.token,
+		// The link's name; the token itself stays in an HttpOnly cookie (see signer_session.py).
+		link: boot.link,
 		lang: boot.lang,
 		page: boot.page,
 		values: {}, // field name -> text, "1"/"0" or a PNG data URL (initials)
@@ -113,7 +118,7 @@
 	}
 
 	async function call(method, args) {
-		const body = new URLSearchParams({ token: app.token, _lang: app.lang });
+		const body = new URLSearchParams({ link: app.link, _lang: app.lang });
 		for (const [key, value] of Object.entries(args || {})) {
 			body.append(key, typeof value === "string" ? value : JSON.stringify(value));
 		}
@@ -151,7 +156,7 @@
 	}
 
 	function documentUrl(download) {
-		const params = new URLSearchParams({ token: app.token, _lang: app.lang });
+		const params = new URLSearchParams({ link: app.link, _lang: app.lang });
 		if (download) params.set("download", "1");
 		return `${API}document?${params}`;
 	}
@@ -259,15 +264,16 @@
 					"login",
 					t("Log in to sign for the company"),
 					h("p", {
-						text: t("This link signs for the company as {0}. Log in with that account first.", [
-							p.signer_name || "",
-						]),
+						text: t(
+							"This link signs for the company as {0}. Log in with that account first.",
+							[p.signer_name || ""]
+						),
 					}),
 					h(
 						"a",
 						{
 							class: "cs-btn cs-btn-primary cs-btn-block",
-							href: `/login?redirect-to=${encodeURIComponent(window.location.pathname)}`,
+							href: `/login?redirect-to=${encodeURIComponent(window.location.pathname + window.location.search)}`,
 							"data-testid": "login",
 						},
 						t("Log in")
