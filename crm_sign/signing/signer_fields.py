@@ -13,19 +13,17 @@ from crm_sign.engine.images import load_image
 
 MAX_SIGNATURE_BYTES = 500_000
 MAX_TEXT_LENGTH = 2000
-TAG_PATTERN = re.compile(r"<[^>]*>?")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()./-]{4,24}$")
 
 
 def plain_text(value: str | None, limit: int = MAX_TEXT_LENGTH) -> str:
-	"""Text a guest or a user typed, made harmless before it is stored: no tags, no angle brackets
-	(they read the same as ‹ ›), no control characters. For names, reasons and user agents, which
-	the desk shows in grids and lists that do not escape."""
+	"""Text a guest or a user typed, made harmless before it is stored, and nothing of it lost: angle
+	brackets become ‹ › (no tag can form wherever the desk puts it, grids and lists included, which
+	do not escape), control characters go. For names, reasons and user agents."""
 	text = CONTROL_CHARACTERS.sub("", str(value or ""))
-	text = TAG_PATTERN.sub("", text).replace("<", "‹").replace(">", "›")
-	return text.strip()[:limit]
+	return text.replace("<", "‹").replace(">", "›").strip()[:limit]
 
 
 def validated_values(
