@@ -6,7 +6,13 @@ import frappe
 from frappe import _
 
 from crm_sign.engine.errors import CertificateError
-from crm_sign.engine.seal import SealCertificate, generate_self_signed, validate_certificate
+from crm_sign.engine.seal import (
+	SealCertificate,
+	certificate_fingerprint,
+	certificate_pem,
+	generate_self_signed,
+	validate_certificate,
+)
 
 
 def site_seal_certificate() -> SealCertificate:
@@ -42,6 +48,7 @@ def ensure_seal_certificate() -> None:
 	settings.seal_certificate = file.file_url
 	settings.seal_certificate_password = password
 	settings.seal_subject = certificate.subject
+	settings.seal_fingerprint = certificate_fingerprint(certificate)
 	settings.flags.ignore_permissions = True
 	settings.save()
 
@@ -57,7 +64,17 @@ def check_uploaded_certificate(settings) -> None:
 		password = settings.get_password("seal_certificate_password", raise_exception=False) or ""
 	try:
 		settings.seal_subject = validate_certificate(content, password)
+		settings.seal_fingerprint = certificate_fingerprint(SealCertificate(content, password.encode()))
 	except CertificateError as e:
 		frappe.throw(
 			_("The seal certificate cannot be used: {0}").format(str(e)), title=_("Invalid certificate")
 		)
+
+
+@frappe.whitelist(methods=["GET"])
+def download_seal_certificate() -> None:
+	"""The site's public seal certificate (PEM), for `crm-sign verify --cert` and PDF readers."""
+	frappe.has_permission("Sign Settings", "read", throw=True)
+	frappe.local.response.filename = "crm_sign_seal.pem"
+	frappe.local.response.filecontent = certificate_pem(site_seal_certificate())
+	frappe.local.response.type = "download"

@@ -36,6 +36,7 @@ class SignSettings(Document):
 		reminder_interval_days: DF.Int
 		seal_certificate: DF.Attach | None
 		seal_certificate_password: DF.Password | None
+		seal_fingerprint: DF.Data | None
 		seal_subject: DF.Data | None
 		signing_order: DF.Literal["Company first", "Counterparty first", "Parallel"]
 		sms_provider: DF.Literal["Twilio", "Frappe SMS Settings"]
