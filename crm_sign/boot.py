@@ -1,4 +1,5 @@
-"""Desk boot info: which doctypes show the Sign button."""
+"""Desk boot info: which doctypes show the Sign button, and the status colours (one map for the
+timeline, the form and the list)."""
 
 import frappe
 
@@ -7,5 +8,6 @@ def boot_session(bootinfo) -> None:
 	if frappe.session.user == "Guest" or not frappe.db.exists("DocType", "Sign Settings"):
 		return
 	from crm_sign.signing.settings import enabled_doctypes
+	from crm_sign.signing.timeline import INDICATORS
 
-	bootinfo.crm_sign = {"enabled_doctypes": enabled_doctypes()}
+	bootinfo.crm_sign = {"enabled_doctypes": enabled_doctypes(), "indicators": INDICATORS}

@@ -40,6 +40,15 @@ def validated_values(
 			check_signature_image(raw)
 			clean[field.field_name] = raw
 			continue
+		if field.field_type == "Image":
+			# A photo or a stamp the signer uploads: an image, like a signature, never free text.
+			raw = values.get(field.field_name) or ""
+			if raw:
+				check_signature_image(raw, formats=("PNG", "JPEG"))
+			elif field.required:
+				frappe.throw(_("Please fill in {0}").format(field.field_label or field.field_name))
+			clean[field.field_name] = raw
+			continue
 		value = values.get(field.field_name)
 		if field.field_type == "Full Name" and not value:
 			value = row.signer_name
@@ -63,9 +72,10 @@ def validated_values(
 	return clean
 
 
-def check_signature_image(data_url: str) -> None:
-	"""Only PNG data URLs of a sane size are accepted as signatures."""
-	if not data_url or not data_url.startswith("data:image/png;base64,"):
+def check_signature_image(data_url: str, formats: tuple[str, ...] = ("PNG",)) -> None:
+	"""Only image data URLs (PNG for signatures) of a sane size are accepted."""
+	prefixes = tuple(f"data:image/{kind.lower()};base64," for kind in formats)
+	if not data_url or not data_url.startswith(prefixes):
 		frappe.throw(_("The signature must be a PNG image."), title=_("Invalid signature"))
 	if len(data_url) > MAX_SIGNATURE_BYTES * 4 // 3 + 64:  # refuse before decoding a huge upload
 		frappe.throw(_("The signature image is too large."), title=_("Invalid signature"))
@@ -76,6 +86,6 @@ def check_signature_image(data_url: str) -> None:
 	if len(raw) > MAX_SIGNATURE_BYTES:
 		frappe.throw(_("The signature image is too large."), title=_("Invalid signature"))
 	try:
-		load_image(raw, allowed_formats=("PNG",))
+		load_image(raw, allowed_formats=formats)
 	except InvalidImageError as e:
 		frappe.throw(_("The signature image is not usable: {0}").format(str(e)), title=_("Invalid signature"))

@@ -5,15 +5,9 @@ frappe.provide("crm_sign.sign_request");
 
 Object.assign(crm_sign.sign_request, {
 	OPEN_STATUSES: ["Sent", "Viewed", "Partially Signed"],
-	INDICATOR_COLORS: {
-		Draft: "grey",
-		Sent: "blue",
-		Viewed: "cyan",
-		"Partially Signed": "orange",
-		Completed: "green",
-		Declined: "red",
-		Expired: "darkgrey",
-		Cancelled: "grey",
+	// The colours come from the server (crm_sign/signing/timeline.py INDICATORS, via boot).
+	indicator_color(status) {
+		return (frappe.boot.crm_sign?.indicators || {})[status] || "gray";
 	},
 
 	is_open(frm) {
@@ -22,7 +16,7 @@ Object.assign(crm_sign.sign_request, {
 
 	set_indicator(frm) {
 		if (frm.is_dirty() || !frm.doc.status) return;
-		const color = crm_sign.sign_request.INDICATOR_COLORS[frm.doc.status] || "grey";
+		const color = crm_sign.sign_request.indicator_color(frm.doc.status);
 		frm.page.set_indicator(__(frm.doc.status), color);
 	},
 

@@ -4,16 +4,7 @@
 frappe.listview_settings["Sign Request"] = {
 	add_fields: ["status"],
 	get_indicator(doc) {
-		const colors = {
-			Draft: "grey",
-			Sent: "blue",
-			Viewed: "cyan",
-			"Partially Signed": "orange",
-			Completed: "green",
-			Declined: "red",
-			Expired: "darkgrey",
-			Cancelled: "grey",
-		};
-		return [__(doc.status), colors[doc.status] || "grey", "status,=," + doc.status];
+		const colors = frappe.boot.crm_sign?.indicators || {};
+		return [__(doc.status), colors[doc.status] || "gray", "status,=," + doc.status];
 	},
 };
