@@ -21,23 +21,19 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { contractPdf, TEMPLATE_FIELDS } from "./fixtures.mjs";
+import {
+	BASE,
+	drawnSignature,
+	openForm as openDeskForm,
+	CHROMIUM,
+	contractPdf,
+	launchChromium,
+	LINK,
+	login,
+	SHOTS,
+	TEMPLATE_FIELDS,
+} from "./fixtures.mjs";
 
-const BASE = (process.env.CRM_SIGN_URL || "http://127.0.0.1:8000").replace(/\/$/, "");
-const USER = process.env.CRM_SIGN_USER || "Administrator";
-const PASSWORD = process.env.CRM_SIGN_PASSWORD || "admin";
-const SHOTS = process.env.CRM_SIGN_SCREENSHOTS || "/tmp/crm_sign_shots";
-const CHROMIUM = process.env.CRM_SIGN_CHROMIUM || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-	"--headless",
-	"--no-sandbox",
-	"--disable-gpu",
-	"--disable-quic",
-	"--no-first-run",
-	"--disable-background-networking",
-	"--disable-component-update",
-	"--disable-sync",
-];
 const STAMP = Date.now().toString(36);
 const TEMPLATE_NAME = "Browser Automation Contract";
 const WORKFLOW = `crm_sign browser automation ${STAMP}`;
@@ -45,7 +41,6 @@ const SEND_STATE = "Contract Sent";
 const SEND_ACTION = "Send Contract";
 const DONE_STATE = "Approved";
 const DONE_ACTION = "Approve";
-const LINK = /\/sign\/([A-Za-z0-9_-]{43})/;
 
 async function whyNotRunnable() {
 	let playwright;
@@ -138,16 +133,7 @@ describe(
 				fieldname
 			];
 
-		async function openForm(doctype, name) {
-			const slug = doctype.toLowerCase().replace(/ /g, "-");
-			await page.goto(`${BASE}/app/${slug}/${encodeURIComponent(name)}`);
-			await page.waitForFunction(
-				([dt, dn]) => window.cur_frm && cur_frm.doctype === dt && cur_frm.docname === dn,
-				[doctype, name],
-				{ timeout: 60_000 }
-			);
-			await page.waitForSelector(".page-actions, .form-layout", { state: "visible" });
-		}
+		const openForm = (doctype, name) => openDeskForm(page, doctype, name);
 
 		// Type into a Link field like a user and wait until the form's model holds the value
 		// (`modelValue` runs in the page and reads it back).
@@ -199,20 +185,6 @@ describe(
 		}
 
 		// A drawn signature as the signing page makes it: a PNG data URL from a canvas.
-		const drawnSignature = () =>
-			page.evaluate(() => {
-				const canvas = document.createElement("canvas");
-				canvas.width = 400;
-				canvas.height = 120;
-				const ctx = canvas.getContext("2d");
-				ctx.lineWidth = 3;
-				ctx.beginPath();
-				ctx.moveTo(20, 90);
-				ctx.bezierCurveTo(80, 10, 140, 120, 200, 50);
-				ctx.bezierCurveTo(260, 0, 320, 110, 380, 40);
-				ctx.stroke();
-				return canvas.toDataURL("image/png");
-			});
 
 		// The counterparty signs as a guest; the company only in its desk session (with its CSRF token).
 		async function guestSign(token, { asCompany = false } = {}) {
@@ -221,7 +193,7 @@ describe(
 				? { "X-Frappe-CSRF-Token": await page.evaluate(() => frappe.csrf_token) }
 				: {};
 			const r = await client.post(`${BASE}/api/method/crm_sign.api.guest.sign`, {
-				form: { token, signature: await drawnSignature(), values: "{}", consent: "1" },
+				form: { token, signature: await drawnSignature(page), values: "{}", consent: "1" },
 				headers,
 			});
 			const body = await r.json();
@@ -246,20 +218,13 @@ describe(
 
 		before(async () => {
 			mkdirSync(SHOTS, { recursive: true });
-			browser = await crm.playwright.chromium.launch({
-				executablePath: CHROMIUM,
-				args: CHROMIUM_ARGS,
-				headless: true,
-			});
+			browser = await launchChromium(crm.playwright);
 			const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
 			page = await context.newPage();
 			page.on("pageerror", (e) => pageErrors.push(e.message));
 			guest = await crm.playwright.request.newContext(); // no cookies: the signer's side
 
-			const login = await page.request.post(`${BASE}/api/method/login`, {
-				form: { usr: USER, pwd: PASSWORD },
-			});
-			assert.equal(login.status(), 200, `login as ${USER} failed: ${await login.text()}`);
+			await login(page.request);
 			await page.goto(`${BASE}/app`);
 			await page.waitForFunction(
 				() => window.frappe && frappe.boot && frappe.csrf_token,

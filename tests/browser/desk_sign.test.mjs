@@ -16,23 +16,17 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { contractPdf, TEMPLATE_FIELDS } from "./fixtures.mjs";
+import {
+	BASE,
+	openForm as openDeskForm,
+	CHROMIUM,
+	contractPdf,
+	launchChromium,
+	login,
+	SHOTS,
+	TEMPLATE_FIELDS,
+} from "./fixtures.mjs";
 
-const BASE = (process.env.CRM_SIGN_URL || "http://127.0.0.1:8000").replace(/\/$/, "");
-const USER = process.env.CRM_SIGN_USER || "Administrator";
-const PASSWORD = process.env.CRM_SIGN_PASSWORD || "admin";
-const SHOTS = process.env.CRM_SIGN_SCREENSHOTS || "/tmp/crm_sign_shots";
-const CHROMIUM = process.env.CRM_SIGN_CHROMIUM || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-	"--headless",
-	"--no-sandbox",
-	"--disable-gpu",
-	"--disable-quic",
-	"--no-first-run",
-	"--disable-background-networking",
-	"--disable-component-update",
-	"--disable-sync",
-];
 const TEMPLATE_NAME = "Browser Test Contract";
 const STAMP = Date.now().toString(36);
 
@@ -108,16 +102,7 @@ describe("crm_sign desk", { skip: skip || false, timeout: 300_000 }, () => {
 		return (await r.json()).data;
 	};
 
-	async function openForm(doctype, name) {
-		const slug = doctype.toLowerCase().replace(/ /g, "-");
-		await page.goto(`${BASE}/app/${slug}/${encodeURIComponent(name)}`);
-		await page.waitForFunction(
-			([dt, dn]) => window.cur_frm && cur_frm.doctype === dt && cur_frm.docname === dn,
-			[doctype, name],
-			{ timeout: 60_000 }
-		);
-		await page.waitForSelector(".page-actions, .form-layout", { state: "visible" });
-	}
+	const openForm = (doctype, name) => openDeskForm(page, doctype, name);
 
 	async function uploadFixture() {
 		const bytes = Array.from(contractPdf());
@@ -140,20 +125,13 @@ describe("crm_sign desk", { skip: skip || false, timeout: 300_000 }, () => {
 
 	before(async () => {
 		mkdirSync(SHOTS, { recursive: true });
-		browser = await crm.playwright.chromium.launch({
-			executablePath: CHROMIUM,
-			args: CHROMIUM_ARGS,
-			headless: true,
-		});
+		browser = await launchChromium(crm.playwright);
 		context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
 		page = await context.newPage();
 		// Uncaught exceptions only: Frappe itself logs a server error's details to the console.
 		page.on("pageerror", (e) => pageErrors.push(e.message));
 
-		const login = await page.request.post(`${BASE}/api/method/login`, {
-			form: { usr: USER, pwd: PASSWORD },
-		});
-		assert.equal(login.status(), 200, `login as ${USER} failed: ${await login.text()}`);
+		await login(page.request);
 		await page.goto(`${BASE}/app`);
 		await page.waitForFunction(() => window.frappe && frappe.boot && frappe.csrf_token, null, {
 			timeout: 60_000,

@@ -2,6 +2,78 @@
 // repository, no Python step). One A4 page in Helvetica with two signature anchors and a date anchor,
 // so the designer has anchors to suggest and the template has anchored fields to place.
 
+// Where and how every browser suite runs: the bench's web server, the desk user, the browser.
+//   CRM_SIGN_URL          the bench's web server (default http://127.0.0.1:8000)
+//   CRM_SIGN_USER         default Administrator; CRM_SIGN_PASSWORD default admin
+//   CRM_SIGN_SCREENSHOTS  directory for screenshots (default /tmp/crm_sign_shots)
+//   CRM_SIGN_CHROMIUM     browser binary (default /usr/bin/chromium)
+export const BASE = (process.env.CRM_SIGN_URL || "http://127.0.0.1:8000").replace(/\/$/, "");
+export const USER = process.env.CRM_SIGN_USER || "Administrator";
+export const PASSWORD = process.env.CRM_SIGN_PASSWORD || "admin";
+export const SHOTS = process.env.CRM_SIGN_SCREENSHOTS || "/tmp/crm_sign_shots";
+export const CHROMIUM = process.env.CRM_SIGN_CHROMIUM || "/usr/bin/chromium";
+// Without the background-networking flags Chromium keeps calling hosts this machine cannot reach.
+export const CHROMIUM_ARGS = [
+	"--headless",
+	"--no-sandbox",
+	"--disable-gpu",
+	"--disable-quic",
+	"--no-first-run",
+	"--disable-background-networking",
+	"--disable-component-update",
+	"--disable-sync",
+];
+/** A signing link in an e-mail; group 1 is the token. */
+export const LINK = /\/sign\/([A-Za-z0-9_-]{43})/;
+
+/** Debian's Chromium, headless, through playwright-core. */
+export function launchChromium(playwright) {
+	return playwright.chromium.launch({
+		executablePath: CHROMIUM,
+		args: CHROMIUM_ARGS,
+		headless: true,
+	});
+}
+
+/** Log `request` (a Playwright APIRequestContext, e.g. page.request) in as the desk user. */
+export async function login(request, user = USER, password = PASSWORD) {
+	const response = await request.post(`${BASE}/api/method/login`, {
+		form: { usr: user, pwd: password },
+	});
+	if (response.status() !== 200) {
+		throw new Error(`login as ${user} failed: ${response.status()} ${await response.text()}`);
+	}
+}
+
+/** Open a desk form in `page` and wait until it is the current, rendered form. */
+export async function openForm(page, doctype, name) {
+	const slug = doctype.toLowerCase().replace(/ /g, "-");
+	await page.goto(`${BASE}/app/${slug}/${encodeURIComponent(name)}`);
+	await page.waitForFunction(
+		([dt, dn]) => window.cur_frm && cur_frm.doctype === dt && cur_frm.docname === dn,
+		[doctype, name],
+		{ timeout: 60_000 }
+	);
+	await page.waitForSelector(".page-actions, .form-layout", { state: "visible" });
+}
+
+/** A drawn signature as the signing page makes it: a PNG data URL from a canvas in `page`. */
+export function drawnSignature(page) {
+	return page.evaluate(() => {
+		const canvas = document.createElement("canvas");
+		canvas.width = 400;
+		canvas.height = 120;
+		const ctx = canvas.getContext("2d");
+		ctx.lineWidth = 3;
+		ctx.beginPath();
+		ctx.moveTo(20, 90);
+		ctx.bezierCurveTo(80, 10, 140, 120, 200, 50);
+		ctx.bezierCurveTo(260, 0, 320, 110, 380, 40);
+		ctx.stroke();
+		return canvas.toDataURL("image/png");
+	});
+}
+
 const A4 = [595.28, 841.89];
 
 function pdfString(text) {

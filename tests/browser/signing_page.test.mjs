@@ -27,24 +27,11 @@ import net from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
+import { BASE, CHROMIUM, launchChromium, login, SHOTS, USER } from "./fixtures.mjs";
+
 const DEFAULT_URL = "http://127.0.0.1:8000";
-const BASE = (process.env.CRM_SIGN_URL || DEFAULT_URL).replace(/\/$/, "");
-const USER = process.env.CRM_SIGN_USER || "Administrator";
-const PASSWORD = process.env.CRM_SIGN_PASSWORD || "admin";
-const SHOTS = process.env.CRM_SIGN_SCREENSHOTS || "/tmp/crm_sign_shots";
-const CHROMIUM = process.env.CRM_SIGN_CHROMIUM || "/usr/bin/chromium";
 const BENCH = process.env.CRM_SIGN_BENCH || "/opt/frappe-bench";
 const BENCH_PYTHON = path.join(BENCH, "env/bin/python");
-const CHROMIUM_ARGS = [
-	"--headless",
-	"--no-sandbox",
-	"--disable-gpu",
-	"--disable-quic",
-	"--no-first-run",
-	"--disable-background-networking",
-	"--disable-component-update",
-	"--disable-sync",
-];
 const VIEWPORTS = {
 	phone: {
 		viewport: { width: 375, height: 667 },
@@ -431,10 +418,7 @@ describe("crm_sign signing page", { skip: skip || false, timeout: 900_000 }, () 
 		});
 		if (asUser) {
 			// the company signs in its own desk session, never through the link alone
-			const login = await context.request.post(`${BASE}/api/method/login`, {
-				form: { usr: USER, pwd: PASSWORD },
-			});
-			assert.equal(login.status(), 200, `login as ${USER} failed: ${await login.text()}`);
+			await login(context.request);
 		}
 		const page = await context.newPage();
 		page.on("pageerror", (e) => pageErrors.push(`${kind}: ${e.message}`));
@@ -533,16 +517,9 @@ describe("crm_sign signing page", { skip: skip || false, timeout: 900_000 }, () 
 	}
 
 	before(async () => {
-		browser = await crm.playwright.chromium.launch({
-			executablePath: CHROMIUM,
-			args: CHROMIUM_ARGS,
-			headless: true,
-		});
+		browser = await launchChromium(crm.playwright);
 		admin = await crm.playwright.request.newContext();
-		const login = await admin.post(`${BASE}/api/method/login`, {
-			form: { usr: USER, pwd: PASSWORD },
-		});
-		assert.equal(login.status(), 200, `login as ${USER} failed: ${await login.text()}`);
+		await login(admin);
 		await ensureWorker();
 		await ensureOutgoingMail();
 		pdfUrl = await uploadContract();

@@ -13,25 +13,21 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { contractPdf, TEMPLATE_FIELDS } from "./fixtures.mjs";
+import {
+	BASE,
+	drawnSignature,
+	openForm as openDeskForm,
+	CHROMIUM,
+	contractPdf,
+	launchChromium,
+	LINK,
+	login,
+	SHOTS,
+	TEMPLATE_FIELDS,
+	USER,
+} from "./fixtures.mjs";
 
-const BASE = (process.env.CRM_SIGN_URL || "http://127.0.0.1:8000").replace(/\/$/, "");
-const USER = process.env.CRM_SIGN_USER || "Administrator";
-const PASSWORD = process.env.CRM_SIGN_PASSWORD || "admin";
-const SHOTS = process.env.CRM_SIGN_SCREENSHOTS || "/tmp/crm_sign_shots";
-const CHROMIUM = process.env.CRM_SIGN_CHROMIUM || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-	"--headless",
-	"--no-sandbox",
-	"--disable-gpu",
-	"--disable-quic",
-	"--no-first-run",
-	"--disable-background-networking",
-	"--disable-component-update",
-	"--disable-sync",
-];
 const STAMP = Date.now().toString(36);
-const LINK = /\/sign\/([A-Za-z0-9_-]{43})/;
 const PAYLOAD = `<img src=x onerror=alert("xss-${STAMP}")>`;
 const SCRIPT = `<script>alert("script-${STAMP}")</script>`;
 const USER_AGENT = `Mozilla/5.0 ${PAYLOAD} ${SCRIPT}`;
@@ -89,13 +85,7 @@ describe("stored script from a guest", { timeout: 300_000 }, () => {
 	}
 
 	async function openForm(doctype, name) {
-		const slug = doctype.toLowerCase().replace(/ /g, "-");
-		await page.goto(`${BASE}/app/${slug}/${encodeURIComponent(name)}`);
-		await page.waitForFunction(
-			([dt, dn]) => window.cur_frm && cur_frm.doctype === dt && cur_frm.docname === dn,
-			[doctype, name],
-			{ timeout: 60_000 }
-		);
+		await openDeskForm(page, doctype, name);
 		await page.waitForTimeout(1500); // let grids, indicators and the timeline render
 	}
 
@@ -106,11 +96,7 @@ describe("stored script from a guest", { timeout: 300_000 }, () => {
 
 	before(async () => {
 		mkdirSync(SHOTS, { recursive: true });
-		browser = await playwright.chromium.launch({
-			executablePath: CHROMIUM,
-			args: CHROMIUM_ARGS,
-			headless: true,
-		});
+		browser = await launchChromium(playwright);
 		const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
 		page = await context.newPage();
 		page.on("dialog", async (dialog) => {
@@ -118,10 +104,7 @@ describe("stored script from a guest", { timeout: 300_000 }, () => {
 			await dialog.dismiss();
 		});
 		page.on("pageerror", (e) => pageErrors.push(e.message));
-		const login = await page.request.post(`${BASE}/api/method/login`, {
-			form: { usr: USER, pwd: PASSWORD },
-		});
-		assert.equal(login.status(), 200, `login as ${USER} failed: ${await login.text()}`);
+		await login(page.request);
 		await page.goto(`${BASE}/app`);
 		await page.waitForFunction(() => window.frappe && frappe.boot && frappe.csrf_token, null, {
 			timeout: 60_000,
@@ -193,18 +176,7 @@ describe("stored script from a guest", { timeout: 300_000 }, () => {
 		const { token: signToken, opened } = await counterpartyLink(signed);
 		const jobTitle = opened.fields.find((f) => f.label === "Job title");
 		assert.ok(jobTitle, "the counterparty's Job title field");
-		const png = await page.evaluate(() => {
-			const canvas = document.createElement("canvas");
-			canvas.width = 300;
-			canvas.height = 90;
-			const ctx = canvas.getContext("2d");
-			ctx.lineWidth = 3;
-			ctx.beginPath();
-			ctx.moveTo(20, 60);
-			ctx.bezierCurveTo(80, 10, 160, 90, 280, 30);
-			ctx.stroke();
-			return canvas.toDataURL("image/png");
-		});
+		const png = await drawnSignature(page);
 		await guestCall("sign", {
 			token: signToken,
 			signature: png,
