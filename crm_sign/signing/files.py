@@ -70,7 +70,47 @@ def signed_document(request) -> bytes:
 def template_pdf(template) -> bytes:
 	if not template.pdf_file:
 		frappe.throw(_("Sign Template {0} has no PDF file").format(template.name))
+	if not _template_file(template):
+		# A template saved before its file was tied to it may adopt a file no other document owns.
+		owners = frappe.get_all("File", filters={"file_url": template.pdf_file}, pluck="attached_to_doctype")
+		if owners and all(owner in (None, "", "Sign Template") for owner in owners):
+			attach_template_pdf(template)
 	return attached_file_bytes("Sign Template", template.name, "pdf_file", template.pdf_file)
+
+
+def _template_file(template) -> str | None:
+	return frappe.db.exists(
+		"File",
+		{
+			"file_url": template.pdf_file,
+			"attached_to_doctype": "Sign Template",
+			"attached_to_name": template.name,
+			"attached_to_field": "pdf_file",
+		},
+	)
+
+
+def attach_template_pdf(template) -> None:
+	"""A File attached to the template for its pdf_file (Sign Template.on_update). Frappe's own
+	attach_files_to_document does the same, but swallows its errors: this one says what went wrong."""
+	if not template.pdf_file or _template_file(template):
+		return
+	source = frappe.db.get_value(
+		"File", {"file_url": template.pdf_file}, ["file_name", "is_private"], as_dict=True
+	)
+	if not source:
+		frappe.throw(_("The file {0} does not exist.").format(template.pdf_file), frappe.DoesNotExistError)
+	frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_url": template.pdf_file,
+			"file_name": source.file_name,
+			"is_private": source.is_private,
+			"attached_to_doctype": "Sign Template",
+			"attached_to_name": template.name,
+			"attached_to_field": "pdf_file",
+		}
+	).insert(ignore_permissions=True)
 
 
 def check_file_readable(file_url: str) -> None:

@@ -40,11 +40,13 @@ def finalize_request(request_name: str) -> None:
 		return
 	previous_user = frappe.session.user
 	frappe.set_user(request.owner)  # the job may have been started by a guest's signature
+	frappe.db.savepoint("crm_sign_finalize")
 	try:
 		result = _seal(request)
 		_store_and_announce(request, result)
 	except Exception as e:
-		frappe.db.rollback()
+		# Undo this attempt only (not the caller's transaction), then record it for the sweep.
+		frappe.db.rollback(save_point="crm_sign_finalize")
 		request = frappe.get_doc("Sign Request", request_name)
 		request.db_set(
 			{

@@ -315,6 +315,7 @@ class TestTimestampServers(HardeningTestCase):
 		settings.allowed_timestamp_servers = f"{TSA}\nhttp://plain.example.com/tsr"
 		with self.assertRaises(frappe.ValidationError):
 			settings.save()
+		settings = self.settings()  # the failed save left its own timestamp on the object
 		settings.allowed_timestamp_servers = TSA
 		settings.timestamp_url = TSA
 		settings.save()

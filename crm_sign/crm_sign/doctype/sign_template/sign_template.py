@@ -52,6 +52,13 @@ class SignTemplate(Document):
 		self.validate_source()
 		self.validate_fields()
 
+	def on_update(self):
+		if self.source_type == "Uploaded PDF" and self.pdf_file:
+			from crm_sign.signing.files import attach_template_pdf
+
+			# Documents are read from the File attached here, never from the URL (signing/files.py).
+			attach_template_pdf(self)
+
 	def validate_reference_doctype(self):
 		if not self.reference_doctype:
 			return
