@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,34 @@ if str(ROOT) not in sys.path:
 	sys.path.insert(0, str(ROOT))
 
 PDFTOPPM = shutil.which("pdftoppm")
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _skip_reason(report) -> str:
+	longrepr = report.longrepr
+	if isinstance(longrepr, tuple) and len(longrepr) == 3:
+		return str(longrepr[2])
+	return str(longrepr)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+	"""Under CI a skipped test is a failed one: CI must run every test (xfail stays xfail)."""
+	outcome = yield
+	report = outcome.get_result()
+	if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+		report.outcome = "failed"
+		report.longrepr = f"skipped under CI, which must run every test: {_skip_reason(report)}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+	"""The same for a whole module skipped at collection (pytest.importorskip, module-level skip)."""
+	outcome = yield
+	report = outcome.get_result()
+	if IN_CI and report.skipped:
+		report.outcome = "failed"
+		report.longrepr = f"skipped under CI, which must run every test: {_skip_reason(report)}"
 
 
 @pytest.fixture
