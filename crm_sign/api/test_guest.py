@@ -242,10 +242,10 @@ class TestGuestSigning(IntegrationTestCase):
 		with self.assertRaises(frappe.RateLimitExceededError):
 			guesser.call("open_document", token=real)
 
-		# another IP still opens the real link
+		# another IP still opens the real link (the company's: it asks for the company's login)
 		status, html = Guest().page(real)
 		self.assertEqual(status, 200)
-		self.assertIn('data-state="open"', html)
+		self.assertIn('data-state="login"', html)
 
 	def test_the_token_is_exchanged_for_a_cookie(self):
 		"""Finding 13.5: the token stayed in the address bar and in the page's data."""

@@ -164,6 +164,8 @@ def code_required(request, row) -> bool:
 
 
 def has_code_session(row) -> bool:
+	if frappe.flags.crm_sign_code_session == row.name:
+		return True  # confirmed in this very request; the cookie arrives with the next one
 	if not row.get("otp_session_hash") or not row.get("otp_session_expires_on"):
 		return False
 	if get_datetime(row.otp_session_expires_on) <= now_datetime():
@@ -181,6 +183,7 @@ def start_code_session(request, row) -> None:
 	row.db_set(
 		{"otp_session_hash": tokens.hash_token(secret, token_secret()), "otp_session_expires_on": expires}
 	)
+	frappe.flags.crm_sign_code_session = row.name
 	cookie_manager = getattr(frappe.local, "cookie_manager", None)
 	if cookie_manager is not None:
 		cookie_manager.set_cookie(

@@ -47,8 +47,11 @@ GUEST_API = "/api/method/crm_sign.api.guest."
 LINK = re.compile(r"(https?://[^\s\"'<>]*)/sign/([A-Za-z0-9_-]{43})")
 
 
+SERVER = {}  # the server's URL and the site, read once: the test threads have no frappe.local
+
+
 def base_url() -> str:
-	return (os.environ.get("CRM_SIGN_URL") or frappe.utils.get_url()).rstrip("/")
+	return SERVER["url"]
 
 
 class Browser:
@@ -56,7 +59,7 @@ class Browser:
 
 	def __init__(self, user: str | None = None, headers: dict | None = None):
 		self.session = http.Session()
-		self.session.headers["X-Frappe-Site-Name"] = frappe.local.site
+		self.session.headers["X-Frappe-Site-Name"] = SERVER["site"]
 		self.session.headers.update(headers or {})
 		if user:
 			response = self.session.post(
@@ -131,6 +134,9 @@ class TestAdversaryHTTP(IntegrationTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		frappe.set_user("Administrator")
+		SERVER.update(
+			url=(os.environ.get("CRM_SIGN_URL") or frappe.utils.get_url()).rstrip("/"), site=frappe.local.site
+		)
 		try:
 			http.get(base_url() + "/api/method/ping", timeout=10).raise_for_status()
 		except Exception as e:
@@ -413,7 +419,8 @@ class TestAdversaryHTTP(IntegrationTestCase):
 		try:
 			response = self.sign(company, token, request, counterparty=False)
 		finally:
-			update_site_config("host_name", host_name)
+			update_site_config("host_name", host_name or "None")
+			frappe.local.conf.host_name = host_name
 		self.assertEqual(response.status_code, 200, response.text[:300])
 
 		signer_email = next(r for r in request.signers if r.signer_role == "Counterparty").email
