@@ -195,7 +195,10 @@ describe("stored script from a guest", { timeout: 300_000 }, () => {
 
 	test("the signed request, its grids and its audit events show the payloads as text", async () => {
 		await openForm("Sign Request", signed);
+		await page.locator(".section-head", { hasText: "Field Values" }).click();
+		await page.waitForTimeout(800);
 		await shot("stored-script-signed.png");
+		assert.equal(await page.locator(".indicator-pill", { hasText: "Not Saved" }).count(), 0);
 		const text = await page.locator(".form-layout").innerText();
 		assert.ok(
 			text.includes(`Buyer ${PAYLOAD}`),

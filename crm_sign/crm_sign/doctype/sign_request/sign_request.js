@@ -113,6 +113,11 @@ Object.assign(crm_sign.sign_request, {
 frappe.ui.form.on("Sign Request", {
 	refresh(frm) {
 		if (frm.is_new()) return;
+		if (frm.doc.status !== "Draft") {
+			// Sent requests are evidence: the server refuses every save, so the form offers none.
+			frm.disable_form();
+			frm.disable_save();
+		}
 		crm_sign.sign_request.set_indicator(frm);
 		crm_sign.sign_request.show_last_error(frm);
 		crm_sign.sign_request.add_buttons(frm);
