@@ -12,6 +12,7 @@ from frappe import _
 from frappe.utils import escape_html, now_datetime
 
 from crm_sign.engine.audit import AuditEntry, append_event, verify_chain
+from crm_sign.engine.errors import AuditChainError
 from crm_sign.signing.signer_fields import plain_text
 
 # Events worth a line on the CRM record's timeline, with their wording.
@@ -103,6 +104,8 @@ def log_event(
 			"hash": entry.hash,
 		}
 	).insert(ignore_permissions=True)
+	if event in TERMINAL_EVENTS:
+		request.db_set("audit_anchor_hash", entry.hash, update_modified=False)
 	if event in TIMELINE_MESSAGES:
 		add_timeline_comment(request, event, who=who or actor or "", detail=detail)
 	return entry
@@ -135,9 +138,19 @@ def chain_of(request_name: str) -> list[AuditEntry]:
 	return [_entry_from_row(row) for row in rows]
 
 
+# A request's chain is anchored on the request when it ends, whatever the ending: a log cut short
+# afterwards no longer holds the anchored entry.
+TERMINAL_EVENTS = ("completed", "declined", "expired", "cancelled")
+
+
 def verify_request_chain(request_name: str) -> str:
 	"""The head hash; raises crm_sign.engine.errors.AuditChainError when the log was tampered with."""
-	return verify_chain(chain_of(request_name), request_name, key=audit_key())
+	entries = chain_of(request_name)
+	head = verify_chain(entries, request_name, key=audit_key())
+	anchor = frappe.db.get_value("Sign Request", request_name, "audit_anchor_hash")
+	if anchor and anchor not in {entry.hash for entry in entries}:
+		raise AuditChainError(f"The audit log of {request_name} no longer holds its anchored final entry")
+	return head
 
 
 def _entry_from_row(row) -> AuditEntry:

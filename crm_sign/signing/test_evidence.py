@@ -98,6 +98,23 @@ class TestEvidence(IntegrationTestCase):
 		self.assertFalse(requests.expire_request(request))
 		self.assertEqual(frappe.db.get_value("Sign Request", request.name, "status"), "Completed")
 
+	def test_every_ending_anchors_the_audit_log(self):
+		"""Finding 8.9: only a completed request anchored its chain; a declined one could lose entries."""
+		from crm_sign.engine.errors import AuditChainError
+		from crm_sign.signing.audit_log import chain_of, verify_request_chain
+
+		request = self.make_request()
+		row = next(r for r in frappe.get_doc("Sign Request", request.name).signers if r.status == "Pending")
+		requests.decline(request, row, "Not this year")
+		anchor = frappe.db.get_value("Sign Request", request.name, "audit_anchor_hash")
+		self.assertEqual(anchor, chain_of(request.name)[-1].hash)
+		self.assertEqual(verify_request_chain(request.name), anchor)
+		last = frappe.get_all(
+			"Sign Audit Event", {"sign_request": request.name}, pluck="name", order_by="seq desc"
+		)[0]
+		frappe.db.delete("Sign Audit Event", last)  # what only a database writer can do
+		self.assertRaises(AuditChainError, verify_request_chain, request.name)
+
 	def test_reminders_repeat_the_link_the_signer_has(self):
 		"""Finding 13.5: reminders and SMS retries rotated the token, killing a link already open."""
 		from crm_sign.automation import scheduler

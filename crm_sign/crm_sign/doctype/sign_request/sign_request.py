@@ -21,6 +21,7 @@ class SignRequest(Document):
 		from crm_sign.crm_sign.doctype.sign_request_signer.sign_request_signer import SignRequestSigner
 		from crm_sign.crm_sign.doctype.sign_request_value.sign_request_value import SignRequestValue
 
+		audit_anchor_hash: DF.Data | None
 		channel: DF.Literal["Email", "SMS", "Email and SMS"]
 		completed_on: DF.Datetime | None
 		declined_reason: DF.SmallText | None
