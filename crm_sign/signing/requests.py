@@ -314,12 +314,16 @@ def signing_url(token: str) -> str:
 def site_url(path: str) -> str:
 	"""An absolute URL on this site from its configuration (host_name, else the site's name), never
 	from the current request's Host or X-Forwarded-Host headers, which a guest controls."""
+	had_request = hasattr(frappe.local, "request")
 	request = getattr(frappe.local, "request", None)
 	frappe.local.request = None  # get_url falls back to the request's host when host_name is unset
 	try:
 		return get_url(path)
 	finally:
-		frappe.local.request = request
+		if had_request:
+			frappe.local.request = request
+		else:
+			del frappe.local.request  # a job has none; later code checks hasattr
 
 
 def assign_company_signer(request, row) -> None:
