@@ -210,13 +210,13 @@ describe("stored script from a guest", { timeout: 300_000 }, () => {
 		const events = await call("frappe.client.get_list", {
 			doctype: "Sign Audit Event",
 			filters: { sign_request: signed },
-			pluck: "name",
+			fields: ["name"],
 		});
 		assert.ok(events.length >= 3);
 		await page.goto(`${BASE}/app/sign-audit-event?sign_request=${encodeURIComponent(signed)}`);
 		await page.waitForTimeout(2000);
 		await shot("stored-script-audit-list.png");
-		for (const name of events.slice(-2)) await openForm("Sign Audit Event", name);
+		for (const event of events.slice(-2)) await openForm("Sign Audit Event", event.name);
 		assert.deepEqual(dialogs, []);
 	});
 
