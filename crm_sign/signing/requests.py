@@ -224,6 +224,12 @@ def locked_request(name: str):
 	return request
 
 
+def locked_signer(request, row):
+	"""(request, row) re-read under the request's lock (see locked_request)."""
+	request = locked_request(request.name)
+	return request, next(r for r in request.signers if r.name == row.name)
+
+
 def values_digest(values: dict[str, str]) -> str:
 	"""SHA-256 of one signer's values (signature images included), as recorded in the audit log."""
 	return sha256_hex(canonical_json({str(k): v or "" for k, v in values.items()}))
@@ -405,8 +411,7 @@ def record_signature(
 	from crm_sign.signing.audit_log import request_context
 	from crm_sign.signing.signer_fields import validated_values
 
-	request = locked_request(request.name)
-	row = next(r for r in request.signers if r.name == row.name)
+	request, row = locked_signer(request, row)
 	if row.status == "Signed":
 		frappe.throw(_("This document is already signed."), title=_("Already signed"))
 	state = link_state(request, row)
@@ -502,8 +507,7 @@ def decline(request, row, reason: str) -> None:
 	reason = plain_text(reason, 1000)
 	if not reason:
 		frappe.throw(_("Please give a reason for declining."), title=_("Reason required"))
-	request = locked_request(request.name)
-	row = next(r for r in request.signers if r.name == row.name)
+	request, row = locked_signer(request, row)
 	if link_state(request, row) != "open":
 		frappe.throw(_("This link can no longer be used."), title=_("Link closed"))
 	row.db_set("status", "Declined")

@@ -238,8 +238,7 @@ def _store_code_state(row, state: tokens.OneTimeCode) -> None:
 def send_code(request, row) -> dict:
 	from crm_sign.signing import delivery
 
-	request = requests.locked_request(request.name)
-	row = next(r for r in request.signers if r.name == row.name)
+	request, row = requests.locked_signer(request, row)
 	if requests.link_state(request, row) != "open" or not code_required(request, row):
 		frappe.throw(_("No code is needed for this link."))
 	try:
@@ -254,8 +253,7 @@ def send_code(request, row) -> dict:
 
 
 def verify_code(request, row, code: str) -> dict:
-	request = requests.locked_request(request.name)
-	row = next(r for r in request.signers if r.name == row.name)
+	request, row = requests.locked_signer(request, row)
 	if requests.link_state(request, row) != "open" or not code_required(request, row):
 		frappe.throw(_("No code is needed for this link."))
 	state = _code_state(row)
