@@ -20,6 +20,7 @@ from crm_sign.tests.fixtures import (
 	make_lead,
 	make_template,
 	sign_next,
+	signature_data_url,
 )
 
 
@@ -83,6 +84,29 @@ class TestEvidence(IntegrationTestCase):
 		second_row = next(r for r in request.signers if r.name == second.name)
 		self.assertEqual(second_row.document_sha256, request.current_sha256)
 		self.assertEqual(request.status, "Completed")
+
+	def test_a_submission_that_waited_for_the_lock_sees_the_first_signature(self):
+		"""Finding 8.3: two simultaneous submissions both signed. The second one had read the request
+		(and so taken its REPEATABLE READ snapshot) before the first committed; after the lock its
+		reload still saw "Pending". Two real connections replay that order exactly."""
+		request = self.make_request()  # the counterparty signs first
+		frappe.db.commit()  # nosemgrep: the second connection must see the request
+		with self.secondary_connection():
+			stale = frappe.get_doc("Sign Request", request.name)  # its snapshot starts here
+			stale_row = next(r for r in stale.signers if r.status == "Pending")
+		with self.primary_connection():
+			row = next(
+				r for r in frappe.get_doc("Sign Request", request.name).signers if r.name == stale_row.name
+			)
+			requests.record_signature(request, row, {}, signature_data_url("First"))
+			frappe.db.commit()  # nosemgrep: the first submission's request ends here
+		with self.secondary_connection():
+			with self.assertRaises(frappe.ValidationError) as second:
+				requests.record_signature(stale, stale_row, {}, signature_data_url("Second"))
+			self.assertIn("already signed", str(second.exception))
+			frappe.db.rollback()
+		signed = frappe.get_all("Sign Audit Event", {"sign_request": request.name, "event": "signed"})
+		self.assertEqual(len(signed), 1)
 
 	def test_expiry_and_cancel_never_undo_a_signed_request(self):
 		"""Finding 8.8: the hourly expiry expired requests waiting for their seal; cancel overwrote
