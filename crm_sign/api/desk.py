@@ -155,7 +155,7 @@ def get_company_signing_link(request: str) -> str:
 	if row.user != frappe.session.user and "System Manager" not in frappe.get_roles():
 		frappe.throw(_("Only {0} can sign for the company").format(row.user), frappe.PermissionError)
 	# The link the company signer already has, so an open tab and the e-mailed link keep working.
-	return requests.current_link(row) if row.token_sealed else requests.issue_link(doc, row)
+	return requests.current_link(doc, row)
 
 
 @frappe.whitelist()

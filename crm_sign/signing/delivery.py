@@ -41,7 +41,7 @@ def deliver(request, row, reason: str = "invite") -> None:
 
 	channel = row.channel or request.channel or "Email"
 	if "Email" in channel and row.email:
-		send_email(request, row, current_link(row), reason)
+		send_email(request, row, current_link(request, row), reason)
 	if "SMS" in channel and row.mobile:
 		row.db_set({"delivery_status": "Queued", "next_retry_on": None})
 		frappe.enqueue(
@@ -148,7 +148,7 @@ def deliver_sms_job(
 		return
 	from crm_sign.signing.requests import current_link
 
-	link = current_link(row)
+	link = current_link(request, row)
 	attempts = (row.delivery_attempts or 0) + 1
 	try:
 		text = render_message(
@@ -254,8 +254,16 @@ def retry_failed_deliveries() -> None:
 		request = frappe.get_doc("Sign Request", row.parent)
 		if request.status not in ("Sent", "Viewed", "Partially Signed"):
 			continue
-		# The same link again: an e-mail of an "Email and SMS" request carries it too.
-		deliver_sms_job(request.name, row.name, reason="retry", user=request.owner)
+		# The same link again: an e-mail of an "Email and SMS" request carries it too. One bad row
+		# must not keep the others from their retry.
+		try:
+			deliver_sms_job(request.name, row.name, reason="retry", user=request.owner)
+		except Exception:
+			frappe.log_error(
+				title=f"crm_sign: retrying the SMS of {request.name} failed",
+				reference_doctype="Sign Request",
+				reference_name=request.name,
+			)
 
 
 def send_code(request, row, code: str) -> None:

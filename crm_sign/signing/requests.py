@@ -306,10 +306,13 @@ def issue_link(request, row) -> str:
 	return signing_url(token)
 
 
-def current_link(row) -> str:
-	"""The link `row` was last sent, rebuilt from its encrypted token (never passed to jobs)."""
+def current_link(request, row) -> str:
+	"""The link `row` was last sent, rebuilt from its encrypted token (never passed to jobs). A row
+	from before tokens were kept encrypted gets a new link."""
 	from frappe.utils.password import decrypt
 
+	if not row.get("token_sealed"):
+		return issue_link(request, row)
 	return signing_url(decrypt(row.token_sealed))
 
 

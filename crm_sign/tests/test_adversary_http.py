@@ -288,7 +288,8 @@ class TestAdversaryHTTP(IntegrationTestCase):
 			{
 				"doctype": "File",
 				"file_name": f"secret-{frappe.generate_hash(length=6)}.pdf",
-				"content": b"%PDF-1.4 secret",
+				# unique bytes: Frappe shares one file among Files of equal content
+				"content": b"%PDF-1.4 secret " + frappe.generate_hash().encode(),
 				"is_private": 1,
 			}
 		).insert(ignore_permissions=True)
