@@ -143,9 +143,10 @@ def chain_of(request_name: str) -> list[AuditEntry]:
 TERMINAL_EVENTS = ("completed", "declined", "expired", "cancelled")
 
 
-def verify_request_chain(request_name: str) -> str:
-	"""The head hash; raises crm_sign.engine.errors.AuditChainError when the log was tampered with."""
-	entries = chain_of(request_name)
+def verify_request_chain(request_name: str, entries: list[AuditEntry] | None = None) -> str:
+	"""The head hash; raises crm_sign.engine.errors.AuditChainError when the log was tampered with.
+	`entries` saves reading the chain again when the caller already has it."""
+	entries = chain_of(request_name) if entries is None else entries
 	head = verify_chain(entries, request_name, key=audit_key())
 	anchor = frappe.db.get_value("Sign Request", request_name, "audit_anchor_hash")
 	if anchor and anchor not in {entry.hash for entry in entries}:

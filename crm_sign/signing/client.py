@@ -32,14 +32,28 @@ def client_ip() -> str:
 	return hops[max(len(hops) - cint(trusted) - 1, 0)]
 
 
-def count_hit(scope: str, identity: str, limit: int, seconds: int) -> None:
-	"""Count one call of `identity` in `scope`; over `limit` within `seconds` it is refused with 429."""
+def counter_key(scope: str, identity: str) -> str:
+	"""The Redis key of one counter: the identity (a token, an address) only as a hash."""
 	digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-	key = frappe.cache.make_key(f"crm_sign:limit:{scope}:{digest}")
+	return frappe.cache.make_key(f"crm_sign:limit:{scope}:{digest}")
+
+
+def hits(scope: str, identity: str) -> int:
+	return int(frappe.cache.get(counter_key(scope, identity)) or 0)
+
+
+def add_hit(scope: str, identity: str, seconds: int) -> int:
+	"""Count one; the window of `seconds` starts with the first. Returns the count so far."""
+	key = counter_key(scope, identity)
 	count = frappe.cache.incrby(key, 1)
 	if count == 1:
 		frappe.cache.expire(key, seconds)
-	if count > limit:
+	return count
+
+
+def count_hit(scope: str, identity: str, limit: int, seconds: int) -> None:
+	"""Count one call of `identity` in `scope`; over `limit` within `seconds` it is refused with 429."""
+	if add_hit(scope, identity, seconds) > limit:
 		frappe.throw(_("Too many attempts. Please wait a few minutes and try again."), TooManyRequestsError)
 
 

@@ -64,12 +64,11 @@ def finalize_request(request_name: str) -> None:
 
 
 def _seal(request) -> engine_finalize.FinalizeResult:
-	from crm_sign.signing import files
 
-	check_evidence(request)
+	chain = chain_of(request.name)
 	# Prefilled values are in the document that was sent, and each earlier signer's values in the
 	# document the next signer saw; stamp what the last signers added.
-	document = files.current_document(request)
+	document = check_evidence(request, chain)
 	stamped = {row.name for row in request.signers if row.get("values_stamped")}
 	values = [
 		field_value(row)
@@ -84,9 +83,9 @@ def _seal(request) -> engine_finalize.FinalizeResult:
 		company=frappe.defaults.get_global_default("company") or "",
 		completed_at=now_datetime(),
 		language="tr" if (request.language or "").startswith("tr") else "en",
-		audit_head_hash=verify_request_chain(request.name),
+		audit_head_hash=verify_request_chain(request.name, chain),
 		signers=[_evidence(request, row) for row in request.signers if row.status == "Signed"],
-		audit=[AuditLine(at=e.at, event=e.event, actor=e.actor) for e in chain_of(request.name)],
+		audit=[AuditLine(at=e.at, event=e.event, actor=e.actor) for e in chain],
 	)
 	return engine_finalize.finalize(
 		document,
@@ -99,18 +98,19 @@ def _seal(request) -> engine_finalize.FinalizeResult:
 	)
 
 
-def check_evidence(request) -> None:
-	"""Refuse to seal unless the stored documents and values are exactly what the signers signed.
+def check_evidence(request, chain: list) -> bytes:
+	"""Refuse to seal unless the stored documents and values are exactly what the signers signed;
+	returns the current document, checked.
 
-	Replays the "signed" events: each signer must have been shown the document that was current
-	then (the original, or the one with earlier signers' values stamped in), and the values stored
-	now must hash to what the event recorded."""
+	Replays the "signed" events of `chain`: each signer must have been shown the document that was
+	current then (the original, or the one with earlier signers' values stamped in), and the values
+	stored now must hash to what the event recorded."""
 	from crm_sign.signing import files
 	from crm_sign.signing.requests import signer_values, values_digest
 
 	files.unsigned_document(request)  # raises when the sent file does not hash to original_sha256
 	current = request.original_sha256
-	signed_events = [entry for entry in chain_of(request.name) if entry.event == "signed"]
+	signed_events = [entry for entry in chain if entry.event == "signed"]
 	rows = {row.name: row for row in request.signers}
 	for entry in signed_events:
 		row = rows.get(entry.data.get("signer"))
@@ -125,10 +125,10 @@ def check_evidence(request) -> None:
 		current = entry.data.get("next_document_sha256") or current
 	if current != (request.get("current_sha256") or request.original_sha256):
 		_evidence_mismatch(request, _("the document shown to the last signer is not the one on record"))
-	files.current_document(request)  # and its bytes still hash to it
 	signed = [row for row in request.signers if row.status == "Signed"]
 	if len(signed) != len(signed_events):
 		_evidence_mismatch(request, _("the signatures on record do not match the audit log"))
+	return files.current_document(request)  # raises when its bytes no longer hash to it
 
 
 def _evidence_mismatch(request, reason: str) -> None:

@@ -451,7 +451,8 @@ def record_signature(
 	)
 	if row.todo:
 		frappe.db.set_value("ToDo", row.todo, "status", "Closed")
-	next_document = None if all_signed(request) else stamp_signed_values(request)
+	complete = all_signed(request)
+	next_document = None if complete else stamp_signed_values(request)
 	log_event(
 		request,
 		"signed",
@@ -470,7 +471,7 @@ def record_signature(
 	events.publish(request, "signed", row)
 	# "Partially Signed" until the sealed file exists; the sweep finds requests stuck here.
 	request.db_set("status", "Partially Signed")
-	if all_signed(request):
+	if complete:
 		finalize.enqueue_finalize(request.name)
 	else:
 		activate_next_signers(request)

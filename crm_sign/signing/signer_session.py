@@ -12,13 +12,14 @@ from crm_sign.engine import tokens
 from crm_sign.engine.errors import OneTimeCodeError
 from crm_sign.signing import requests
 from crm_sign.signing.audit_log import log_event
-from crm_sign.signing.client import TooManyRequestsError, client_ip
+from crm_sign.signing.client import TooManyRequestsError, add_hit, client_ip, hits
 from crm_sign.signing.settings import token_secret
 
 # Failed token lookups per IP, shared by the signing page and the guest endpoints. The endpoints'
 # own rate limits count per IP and token, which a guesser trying a new token each time never hits.
 FAILED_LOOKUP_LIMIT = 10
 FAILED_LOOKUP_WINDOW = 10 * 60
+FAILED_LOOKUPS = "failed_token_lookups"
 
 
 LINK_COOKIE = "crm_sign_link_{0}"
@@ -35,16 +36,17 @@ def remember_link(token: str, request, row) -> str:
 	(and from history, screenshots and shared screens). One cookie per link: two links in two tabs do
 	not mix."""
 	name = link_id(token)
+	_set_private_cookie(
+		LINK_COOKIE.format(name), token, get_datetime(row.token_expires_on or request.expires_on)
+	)
+	return name
+
+
+def _set_private_cookie(key: str, value: str, expires) -> None:
+	"""An HttpOnly, SameSite=Strict cookie (Secure over https); outside a request there is none to set."""
 	cookie_manager = getattr(frappe.local, "cookie_manager", None)
 	if cookie_manager is not None:
-		cookie_manager.set_cookie(
-			LINK_COOKIE.format(name),
-			token,
-			expires=get_datetime(row.token_expires_on or request.expires_on),
-			httponly=True,
-			samesite="Strict",
-		)
-	return name
+		cookie_manager.set_cookie(key, value, expires=expires, httponly=True, samesite="Strict")
 
 
 def token_from(token: str | None = None, link: str | None = None) -> str:
@@ -72,22 +74,13 @@ def resolve(token: str | None, link: str | None = None):
 	return request, row
 
 
-def _failed_lookup_key(ip: str) -> str:
-	digest = hashlib.sha256(ip.encode()).hexdigest()[:32]
-	return frappe.cache.make_key(f"crm_sign:failed_token_lookups:{digest}")
-
-
 def lookups_blocked(ip: str) -> bool:
-	return int(frappe.cache.get(_failed_lookup_key(ip)) or 0) >= FAILED_LOOKUP_LIMIT
+	return hits(FAILED_LOOKUPS, ip) >= FAILED_LOOKUP_LIMIT
 
 
 def record_failed_lookup(ip: str) -> int:
 	"""Count one unknown token from `ip`; the window starts with the first failure."""
-	key = _failed_lookup_key(ip)
-	count = frappe.cache.incrby(key, 1)
-	if count == 1:
-		frappe.cache.expire(key, FAILED_LOOKUP_WINDOW)
-	return count
+	return add_hit(FAILED_LOOKUPS, ip, FAILED_LOOKUP_WINDOW)
 
 
 def is_company_signer_elsewhere(row) -> bool:
@@ -184,11 +177,7 @@ def start_code_session(request, row) -> None:
 		{"otp_session_hash": tokens.hash_token(secret, token_secret()), "otp_session_expires_on": expires}
 	)
 	frappe.flags.crm_sign_code_session = row.name
-	cookie_manager = getattr(frappe.local, "cookie_manager", None)
-	if cookie_manager is not None:
-		cookie_manager.set_cookie(
-			CODE_SESSION_COOKIE.format(row.name), secret, expires=expires, httponly=True, samesite="Strict"
-		)
+	_set_private_cookie(CODE_SESSION_COOKIE.format(row.name), secret, expires)
 
 
 def require_code(request, row) -> None:

@@ -32,8 +32,9 @@ except ImportError:
 from crm_sign.engine.seal import certificate_pem, verify_pdf
 from crm_sign.signing import requests
 from crm_sign.signing.audit_log import verify_request_chain
+from crm_sign.signing.client import counter_key
 from crm_sign.signing.seal_certificate import site_seal_certificate
-from crm_sign.signing.signer_session import _failed_lookup_key
+from crm_sign.signing.signer_session import FAILED_LOOKUPS
 from crm_sign.tests.fixtures import (
 	TEMPLATE_FIELDS,
 	contract_file,
@@ -184,7 +185,7 @@ class TestAdversaryHTTP(IntegrationTestCase):
 
 	def setUp(self):
 		frappe.set_user("Administrator")
-		frappe.cache.delete_value(_failed_lookup_key("127.0.0.1"))
+		frappe.cache.delete_value(counter_key(FAILED_LOOKUPS, "127.0.0.1"))
 
 	def make_request(self, lead=None, order: str = "Company first", otp: str = "None"):
 		request = requests.create_sign_request(
