@@ -6,7 +6,16 @@ can turn it into a clear, translated message instead of a raw library traceback.
 
 
 class SignEngineError(Exception):
-	"""Base class of every engine error."""
+	"""Base class of every engine error.
+
+	The message is our own sentence, never a library's exception text (that goes to `detail`, for
+	logs); `code` names the problem so the Frappe layer can show a translated message for it.
+	"""
+
+	def __init__(self, message: str = "", *, code: str = "", detail: str = ""):
+		super().__init__(message)
+		self.code = code
+		self.detail = detail
 
 
 class InvalidPDFError(SignEngineError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,6 +36,7 @@ from pypdf.generic import (
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
+from . import revision
 from .errors import (
 	EmptyPDFError,
 	EncryptedPDFError,
@@ -68,32 +70,72 @@ def sha256_hex(data: bytes) -> str:
 	return hashlib.sha256(data).hexdigest()
 
 
-def read_pdf(data: bytes) -> PdfReader:
-	"""Open and validate a PDF; raise InvalidPDFError, EncryptedPDFError or EmptyPDFError when unusable."""
+# Our own sentences for every way a PDF can be unusable; `code` lets the Frappe layer translate them.
+PDF_PROBLEMS = {
+	"not_pdf": "The file is not a PDF.",
+	"truncated": "The PDF is truncated or incomplete.",
+	"damaged": "The PDF is damaged and could not be repaired.",
+	"page_tree": "The PDF's list of pages is damaged.",
+	"no_pages": "The PDF has no pages.",
+	"encrypted": "The PDF is encrypted or password-protected; upload an unprotected copy.",
+	"certificate_encrypted": (
+		"The PDF is encrypted for particular recipients (certificate security); upload an unprotected copy."
+	),
+	"signed_damaged": (
+		"The PDF carries signatures but its structure is damaged: repairing it would break them. "
+		"Ask the sender for an intact copy."
+	),
+	"no_changes": (
+		"The PDF was certified with a signature that allows no changes, so it cannot be signed again."
+	),
+	"stamp_failed": "The values could not be drawn into this PDF.",
+}
+
+
+def pdf_error(code: str, exc: BaseException | None = None) -> InvalidPDFError:
+	"""The engine's error for a PDF problem: our sentence, the library's words kept as detail."""
+	cls = EncryptedPDFError if code.endswith("encrypted") else EmptyPDFError if code == "no_pages" else InvalidPDFError
+	return cls(PDF_PROBLEMS[code], code=code, detail=_describe(exc) if exc is not None else "")
+
+
+def _pdf_bytes(data: Any) -> bytes:
 	if not isinstance(data, (bytes, bytearray, memoryview)):
-		raise InvalidPDFError(f"Expected PDF bytes, got {type(data).__name__}")
+		raise InvalidPDFError(f"Expected PDF bytes, got {type(data).__name__}", code="not_pdf")
 	data = bytes(data)
 	if b"%PDF-" not in data[:1024]:
-		raise InvalidPDFError("The file is not a PDF (no %PDF header).")
-	# pypdf silently repairs a file cut short; a missing end marker is how we notice.
-	if b"%%EOF" not in data[-2048:]:
-		raise InvalidPDFError("The PDF is truncated or incomplete (no %%EOF marker at the end).")
+		raise pdf_error("not_pdf")
+	# pypdf silently repairs a file cut short; a missing end marker is how we notice. Whitespace and
+	# NUL padding after it (some scanners and mail gateways add them) are allowed.
+	if b"%%EOF" not in data.rstrip(b"\x00\t\n\x0c\r ")[-2048:]:
+		raise pdf_error("truncated")
+	return data
+
+
+def read_pdf(data: bytes) -> PdfReader:
+	"""Open and validate a PDF; raise InvalidPDFError, EncryptedPDFError or EmptyPDFError when unusable."""
+	data = _pdf_bytes(data)
 	try:
 		reader = PdfReader(BytesIO(data), strict=False)
 		encrypted = reader.is_encrypted
 	except Exception as exc:
-		raise InvalidPDFError(f"The PDF is damaged and cannot be read ({_describe(exc)}).")
+		raise pdf_error("damaged", exc)
 	if encrypted:
-		raise EncryptedPDFError("The PDF is encrypted or password-protected; upload an unprotected copy.")
+		raise pdf_error(_encryption_kind(reader))
 	try:
 		count = len(reader.pages)
-		if count:
-			reader.pages[0].mediabox
 	except Exception as exc:
-		raise InvalidPDFError(f"The PDF page tree is damaged ({_describe(exc)}).")
+		raise pdf_error("page_tree", exc)
 	if count == 0:
-		raise EmptyPDFError("The PDF has no pages.")
+		raise pdf_error("no_pages")
 	return reader
+
+
+def _encryption_kind(reader: PdfReader) -> str:
+	try:
+		handler = str(reader.trailer["/Encrypt"].get_object().get("/Filter", ""))
+	except Exception:
+		handler = ""
+	return "certificate_encrypted" if handler == "/Adobe.PubSec" else "encrypted"
 
 
 def page_count(data: bytes) -> int:
@@ -101,24 +143,86 @@ def page_count(data: bytes) -> int:
 	return len(read_pdf(data).pages)
 
 
-def append_pdf(base: bytes, extra: bytes) -> bytes:
-	"""`base` followed by the pages of `extra` (e.g. the certificate of completion)."""
-	base_reader = read_pdf(base)
-	extra_reader = read_pdf(extra)
+def prepare_pdf(data: bytes) -> bytes:
+	"""The bytes to sign on: `data` itself when it is sound, otherwise the copy qpdf repairs.
+
+	Sound means qpdf reads it without reconstructing anything and pyhanko can append a revision to it;
+	then every byte of the original stays in the signed file and earlier signatures stay valid. A
+	damaged file is rewritten by qpdf (as poppler and qpdf repair it for display) unless it carries
+	signatures, which a rewrite would break: that is refused. Raises the engine's PDF errors.
+	"""
+	data = _pdf_bytes(data)
+	reader = read_pdf(data)
+	if _forbids_changes(reader):
+		raise pdf_error("no_changes")
+	problem = _structure_problem(data)
+	if problem is None:
+		return data
+	if b"/ByteRange" in data:
+		raise pdf_error("signed_damaged", problem)
+	repaired = _repair(data, problem)
+	read_pdf(repaired)
+	second = _structure_problem(repaired)
+	if second is not None:
+		raise pdf_error("damaged", second)
+	return repaired
+
+
+def _forbids_changes(reader: PdfReader) -> bool:
+	"""True for a certified PDF whose DocMDP permission is 1 (no changes at all)."""
 	try:
-		writer = PdfWriter(clone_from=base_reader)
-		for page in extra_reader.pages:
-			writer.add_page(page)
-		return _write(writer)
-	except SignEngineError:
-		raise
+		perms = reader.trailer["/Root"].get_object().get("/Perms")
+		signature = perms.get_object().get("/DocMDP") if perms is not None else None
+		if signature is None:
+			return False
+		for reference in signature.get_object().get("/Reference", []):
+			reference = reference.get_object()
+			if str(reference.get("/TransformMethod")) == "/DocMDP":
+				params = reference.get("/TransformParams")
+				return int((params.get_object() if params is not None else {}).get("/P", 2)) == 1
+	except Exception:
+		return False
+	return False
+
+
+def _structure_problem(data: bytes) -> Exception | None:
+	"""What qpdf or pyhanko had to work around to read the file, or None when it is sound."""
+	import pikepdf
+	from pyhanko.pdf_utils.reader import PdfFileReader
+
+	try:
+		with pikepdf.open(BytesIO(data)) as pdf:
+			for page in pdf.pages:
+				page.obj.get("/Contents")
+				page.obj.get("/Resources")
+			warnings = pdf.get_warnings()
+		if warnings:
+			return InvalidPDFError(str(warnings[0])[:200])
+		reader = PdfFileReader(BytesIO(data), strict=False)
+		int(reader.root["/Pages"]["/Count"])
+		if reader.last_startxref is None or not _xref_at(data, reader.last_startxref):
+			return InvalidPDFError("startxref does not point at a cross-reference section")
 	except Exception as exc:
-		raise InvalidPDFError(f"The PDFs could not be joined ({_describe(exc)}).")
+		return exc
+	return None
 
 
-def _write(writer: PdfWriter) -> bytes:
+def _xref_at(data: bytes, offset: int) -> bool:
+	head = data[offset : offset + 32].lstrip()
+	return head.startswith(b"xref") or re.match(rb"\d+\s+\d+\s+obj", head) is not None
+
+
+def _repair(data: bytes, problem: Exception) -> bytes:
+	import pikepdf
+
 	out = BytesIO()
-	writer.write(out)
+	try:
+		with pikepdf.open(BytesIO(data)) as pdf:
+			pdf.save(out, deterministic_id=True, fix_metadata_version=False)
+	except pikepdf.PasswordError as exc:
+		raise pdf_error("encrypted", exc)
+	except Exception as exc:
+		raise pdf_error("damaged", exc)
 	return out.getvalue()
 
 
@@ -142,8 +246,14 @@ class PageGeometry:
 
 	@classmethod
 	def of(cls, page: PageObject) -> PageGeometry:
-		media = _rect(page.mediabox)
-		crop = _rect(page.cropbox) if "/CropBox" in page else media
+		try:
+			media = _rect(page.mediabox)
+		except (ValueError, TypeError):  # no usable MediaBox: viewers show US Letter
+			media = revision.DEFAULT_MEDIABOX
+		try:
+			crop = _rect(page.cropbox) if "/CropBox" in page else media
+		except (ValueError, TypeError):
+			crop = media
 		# Viewers show the CropBox clipped to the MediaBox.
 		llx, lly = max(media[0], crop[0]), max(media[1], crop[1])
 		urx, ury = min(media[2], crop[2]), min(media[3], crop[3])
@@ -265,7 +375,8 @@ def stamp(pdf: bytes, values: list[FieldValue], *, hide: list[AnchorHit] | None 
 	Raises FieldPlacementError for a field without a placement or on a missing page, InvalidImageError for
 	an unusable image, and InvalidPDFError/EncryptedPDFError/EmptyPDFError for the document.
 	"""
-	reader = read_pdf(pdf)
+	source = prepare_pdf(pdf)
+	reader = read_pdf(source)
 	count = len(reader.pages)
 	by_page: dict[int, list[FieldValue]] = {}
 	for item in values:
@@ -284,121 +395,56 @@ def stamp(pdf: bytes, values: list[FieldValue], *, hide: list[AnchorHit] | None 
 		hide_by_page.setdefault(hit.page, []).append(hit)
 	pages = sorted(set(by_page) | set(hide_by_page))
 	if not pages:
-		return bytes(pdf)
+		return source
 
 	images = _prepare_images(values)
 	register_fonts()
 	try:
-		writer = PdfWriter(clone_from=reader)
-		shared = _shared_streams(writer)
+		contents: dict[int, bytes] = {}
 		covers: dict[int, list[AnchorHit]] = {}
 		for page_no in pages:
-			page = writer.pages[page_no]
-			if _stream_ids(page) & shared:
-				_detach_contents(page)
 			hits = hide_by_page.get(page_no, [])
 			editable = [h for h in hits if getattr(h, "edit", None) is not None]
 			# A tag cut out of the content stream needs no cover, which could clip a tightly kerned
 			# neighbour; the others get a white rectangle.
-			blanked = bool(editable) and blank_text(page, editable)
-			rest = [h for h in hits if not (blanked and getattr(h, "edit", None) is not None)]
+			edited = _blanked_content(reader, page_no, editable) if editable else None
+			if edited is not None:
+				contents[page_no] = edited
+			rest = [h for h in hits if not (edited is not None and getattr(h, "edit", None) is not None)]
 			if rest:
 				covers[page_no] = rest
-			if blanked and page_no not in by_page and not rest:
-				page.compress_content_streams()
-		overlay_pages = sorted(set(by_page) | set(covers))
-		geometries = {p: PageGeometry.of(reader.pages[p]) for p in overlay_pages}
-		overlay = _draw_overlay(overlay_pages, geometries, by_page, covers, images)
-		save_state = writer._add_object(_stream(b"q\n"))
-		for index, page_no in enumerate(overlay_pages):
-			_attach_overlay(writer, writer.pages[page_no], overlay.pages[index], save_state)
-		return _write(writer)
+		drawn = sorted(set(by_page) | set(covers) | set(contents))
+		geometries = {p: PageGeometry.of(reader.pages[p]) for p in drawn}
+		overlay = _draw_overlay(drawn, geometries, by_page, covers, images)
+		return _append_overlays(source, drawn, overlay, contents)
 	except SignEngineError:
 		raise
 	except Exception as exc:
-		raise InvalidPDFError(f"The PDF could not be stamped ({_describe(exc)}).")
+		raise pdf_error("stamp_failed", exc)
 
 
-def _stream(data: bytes, **entries: Any) -> StreamObject:
-	stream = DecodedStreamObject()
-	stream.set_data(data)
-	for key, value in entries.items():
-		stream[NameObject(key)] = value
-	return stream.flate_encode() if len(data) > 256 else stream
+def _append_overlays(source: bytes, pages: list[int], overlay: bytes, contents: dict[int, bytes]) -> bytes:
+	"""One incremental revision on top of `source`: each overlay page drawn over its page."""
+	from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+	writer = IncrementalPdfFileWriter(BytesIO(source), strict=False)
+	drawn = revision.drawn_pages(writer, overlay)
+	revision.overlay_pages(writer, {page_no: drawn[i][:2] for i, page_no in enumerate(pages)}, contents)
+	return revision.write(writer)
 
 
-def _attach_overlay(
-	writer: PdfWriter, page: PageObject, over: PageObject, save_state: IndirectObject
-) -> None:
-	"""Draw `over` on top of `page` as a Form XObject.
+def _blanked_content(reader: PdfReader, page_no: int, hits: list[AnchorHit]) -> bytes | None:
+	"""The page's content with the anchor tags cut out, or None when that cannot be done safely.
 
-	pypdf's merge_page parses and rewrites both content streams to rename resources; painting the
-	overlay as one XObject leaves the page's own content untouched (and unparsed), which keeps
-	finalize linear and cheap on long documents. The page's content is wrapped in q/Q so a graphics
-	state it leaves behind cannot shift the overlay.
+	Worked out on a copy of the page in a scratch writer; only the resulting bytes go into the revision.
 	"""
-	resources = over["/Resources"].get_object().clone(writer)
-	form = _stream(
-		over.get_contents().get_data(),
-		**{
-			"/Type": NameObject("/XObject"),
-			"/Subtype": NameObject("/Form"),
-			"/BBox": RectangleObject(_rect(page.mediabox)),
-			"/Resources": resources,
-		},
-	)
-	form_ref = writer._add_object(form)
-	page_resources = page.get("/Resources")
-	page_resources = DictionaryObject(page_resources.get_object() if page_resources is not None else {})
-	xobjects = page_resources.get("/XObject")
-	xobjects = DictionaryObject(xobjects.get_object() if xobjects is not None else {})
-	number = 1
-	while f"/CrmSignOverlay{number}" in xobjects:  # a document stamped twice keeps both overlays
-		number += 1
-	name = NameObject(f"/CrmSignOverlay{number}")
-	xobjects[name] = form_ref
-	page_resources[NameObject("/XObject")] = xobjects
-	page[NameObject("/Resources")] = (
-		page_resources  # a copy: resources shared with other pages stay as they were
-	)
-
-	contents = page.raw_get("/Contents") if "/Contents" in page else None
-	existing = contents.get_object() if isinstance(contents, IndirectObject) else contents
-	parts = (
-		list(existing) if isinstance(existing, ArrayObject) else ([contents] if contents is not None else [])
-	)
-	draw = writer._add_object(_stream(b"Q\nq " + name.encode() + b" Do Q\n"))
-	page[NameObject("/Contents")] = ArrayObject([save_state, *parts, draw])
-
-
-def _stream_ids(page: PageObject) -> set[int]:
-	"""Object numbers of the page's content streams."""
-	contents = page.raw_get("/Contents") if "/Contents" in page else None
-	items = contents.get_object() if isinstance(contents, IndirectObject) else contents
-	ids = {contents.idnum} if isinstance(contents, IndirectObject) else set()
-	if isinstance(items, ArrayObject):
-		ids |= {item.idnum for item in items if isinstance(item, IndirectObject)}
-	return ids
-
-
-def _shared_streams(writer: PdfWriter) -> set[int]:
-	"""Content streams used by more than one page."""
-	seen: set[int] = set()
-	shared: set[int] = set()
-	for page in writer.pages:
-		ids = _stream_ids(page)
-		shared |= ids & seen
-		seen |= ids
-	return shared
-
-
-def _detach_contents(page: PageObject) -> None:
-	"""Give the page its own content stream: merge_page rewrites the stream object in place, which would
-	stamp every other page sharing it too."""
-	content = page.get_contents()
-	if content is not None:
-		del page[NameObject("/Contents")]
-		page.replace_contents(content)
+	try:
+		page = PdfWriter().add_page(reader.pages[page_no])
+		if not blank_text(page, hits):
+			return None
+		return page.get_contents().get_data()
+	except Exception:
+		return None
 
 
 def _prepare_images(values: list[FieldValue]) -> dict[int, Any]:
@@ -433,7 +479,7 @@ def _draw_overlay(
 	by_page: dict[int, list[FieldValue]],
 	hide_by_page: dict[int, list[AnchorHit]],
 	images: dict[int, Any],
-) -> PdfReader:
+) -> bytes:
 	buf = BytesIO()
 	canvas = Canvas(buf, pageCompression=1, invariant=1)
 	for page_no in pages:
@@ -453,7 +499,7 @@ def _draw_overlay(
 			canvas.restoreState()
 		canvas.showPage()
 	canvas.save()
-	return PdfReader(BytesIO(buf.getvalue()))
+	return buf.getvalue()
 
 
 def _is_blank(value: Any) -> bool:

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from .errors import CertificateError, InvalidPDFError, SealError
+from . import revision
 from .pdf import read_pdf
 
 SEAL_FIELD = "CRMSignSeal"
@@ -236,20 +237,20 @@ def seal_pdf(
 	from pyhanko.sign import fields, signers, timestamps
 
 	read_pdf(pdf)  # our own error types for malformed, encrypted or empty input
-	signer = _signer(certificate.p12, certificate.password)
-	meta = signers.PdfSignatureMetadata(
-		field_name=SEAL_FIELD,
-		reason=reason or None,
-		location=location or None,
-		contact_info=contact or None,
-		subfilter=fields.SigSeedSubFilter.PADES,
-		md_algorithm="sha256",
-	)
-	timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
 	if append_pages:
 		read_pdf(append_pages)
+	signer = _signer(certificate.p12, certificate.password)
+	timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
 	try:
 		writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+		meta = signers.PdfSignatureMetadata(
+			field_name=_seal_field_name(writer),
+			reason=reason or None,
+			location=location or None,
+			contact_info=contact or None,
+			subfilter=fields.SigSeedSubFilter.PADES,
+			md_algorithm="sha256",
+		)
 		if append_pages:
 			_append_pages(writer, append_pages)
 		out = signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(writer)
@@ -259,27 +260,37 @@ def seal_pdf(
 
 
 def _append_pages(writer, extra: bytes) -> None:
-	"""Copy every page of `extra` to the end of the document being sealed (inherited keys included)."""
+	"""Add every page of `extra` (a reportlab document) at the end of the document being sealed."""
 	from pyhanko.pdf_utils import generic
-	from pyhanko.pdf_utils.reader import PdfFileReader
 
-	source = PdfFileReader(io.BytesIO(extra), strict=False)
-	for index in range(source.root["/Pages"]["/Count"]):
-		page_ref, resources = source.find_page_for_modification(index)
-		page = page_ref.get_object()
-		entries = {key: page.raw_get(key) for key in page if key != "/Parent"}
-		entries["/Resources"] = resources
-		for inherited in ("/MediaBox", "/CropBox", "/Rotate"):
-			parent = page.get("/Parent")
-			while inherited not in entries and parent is not None:
-				parent = parent.get_object()
-				if inherited in parent:
-					entries[inherited] = parent.raw_get(inherited)
-				parent = parent.get("/Parent")
-		copy = generic.DictionaryObject(
-			{generic.NameObject(key): writer.import_object(value) for key, value in entries.items()}
+	for data, resources, box in revision.drawn_pages(writer, extra):
+		content = generic.StreamObject(stream_data=data)
+		content.compress()
+		page = generic.DictionaryObject(
+			{
+				generic.NameObject("/Type"): generic.NameObject("/Page"),
+				generic.NameObject("/MediaBox"): generic.ArrayObject(list(box)),
+				generic.NameObject("/Resources"): resources,
+				generic.NameObject("/Contents"): writer.add_object(content),
+			}
 		)
-		writer.insert_page(copy)
+		writer.insert_page(page)
+
+
+def _seal_field_name(writer) -> str:
+	"""CRMSignSeal for the first seal; a document sent again after sealing gets CRMSignSeal2, 3, ..."""
+	from pyhanko.sign.fields import enumerate_sig_fields
+
+	taken = {name for name, _, _ in enumerate_sig_fields(writer)}
+	number = 1
+	while (SEAL_FIELD if number == 1 else f"{SEAL_FIELD}{number}") in taken:
+		number += 1
+	return SEAL_FIELD if number == 1 else f"{SEAL_FIELD}{number}"
+
+
+def is_seal_field(name: str | None) -> bool:
+	"""True for the field names crm_sign seals into."""
+	return bool(name) and re.fullmatch(rf"{SEAL_FIELD}\d*", name) is not None
 
 
 # ------------------------------------------------------------------------------------- verification
@@ -312,14 +323,16 @@ class SealVerdict:
 
 
 def verify_pdf(pdf: bytes, trust: TrustAnchor | Iterable[TrustAnchor] | None = None) -> SealVerdict:
-	"""Check every signature of `pdf` and the crm_sign seal over them.
+	"""Check every signature of `pdf` and the crm_sign seals over them.
 
-	Every embedded signature must be intact and valid (earlier ones by others need not be trusted);
-	exactly one crm_sign seal, the last signature, covering the whole file. `trust` is the site's
-	public seal certificate (PEM/DER bytes or text, a SealCertificate) or its SHA-256 fingerprint, or a
-	list of them (e.g. old and new certificate after a replacement). Without it the verdict proves only
-	that the file is unchanged since someone sealed it: anyone can seal a new file with a self-signed
-	certificate named like ours, so callers that know the site certificate must pass it.
+	Every embedded signature must be intact and valid (earlier ones by others need not be trusted). The
+	last signature must be a crm_sign seal covering the whole file. A document sent again after it was
+	sealed carries one seal per round: all of them must come from the same certificate (or, with an
+	anchor, from trusted ones), and none may have been replaced in a later revision. `trust` is the
+	site's public seal certificate (PEM/DER bytes or text, a SealCertificate) or its SHA-256
+	fingerprint, or a list of them (e.g. old and new certificate after a replacement). Without it the
+	verdict proves only that the file is unchanged since someone sealed it: anyone can seal a new file
+	with a self-signed certificate named like ours, so callers that know the site certificate must pass it.
 
 	Never raises for a broken file (the verdict says what is wrong); raises CertificateError for an
 	unusable trust anchor, which is the caller's mistake.
@@ -340,7 +353,7 @@ def verify_pdf(pdf: bytes, trust: TrustAnchor | Iterable[TrustAnchor] | None = N
 	count = len(signatures)
 	if not count:
 		return SealVerdict(sealed=False, anchored=anchored, message="The PDF carries no seal")
-	seals = [signature for signature in signatures if signature.field_name == SEAL_FIELD]
+	seals = [signature for signature in signatures if is_seal_field(signature.field_name)]
 	if not seals:
 		return SealVerdict(
 			sealed=False,
@@ -348,16 +361,16 @@ def verify_pdf(pdf: bytes, trust: TrustAnchor | Iterable[TrustAnchor] | None = N
 			signatures=count,
 			message=f"The PDF is not sealed by crm_sign (it carries {count} other signature(s))",
 		)
-	# The first seal is the original: a forger can only add revisions after it, never before.
-	seal = seals[0]
+	seal = seals[-1]  # the seal of the last round, which must cover the whole file
 	verdict = SealVerdict(sealed=True, anchored=anchored, signatures=count)
 	try:
-		verdict.fingerprint = hashlib.sha256(seal.signer_cert.dump()).hexdigest()
+		seal_fingerprints = [hashlib.sha256(s.signer_cert.dump()).hexdigest() for s in seals]
+		verdict.fingerprint = seal_fingerprints[-1]
 		statuses = [
-			_validate(signature, _seal_roots(seal, fingerprints, roots) if signature is seal else [])
+			_validate(signature, _seal_roots(signature, fingerprints, roots) if signature in seals else [])
 			for signature in signatures
 		]
-		replaced = _seal_replaced(reader, seal)
+		replaced = _seal_replaced(reader, seals)
 	except Exception as e:  # pyhanko raises many types for malformed CMS or PDF structures
 		verdict.message = f"The signatures cannot be validated: {e}"
 		return verdict
@@ -368,14 +381,17 @@ def verify_pdf(pdf: bytes, trust: TrustAnchor | Iterable[TrustAnchor] | None = N
 	verdict.signed_at = getattr(status, "signer_reported_dt", None)
 	verdict.timestamped = getattr(status, "timestamp_validity", None) is not None
 	verdict.intact = all(bool(s.intact) for s in statuses)
-	verdict.valid = all(bool(s.valid) for s in statuses) and seal.sig_object_type == "/Sig"
+	verdict.valid = all(bool(s.valid) for s in statuses) and all(s.sig_object_type == "/Sig" for s in seals)
+	# A pinned certificate is trusted as is (self-signed seals); otherwise the chain must lead to an anchor.
+	seal_trusted = [
+		anchored and (fp in fingerprints or bool(statuses[signatures.index(s)].trusted))
+		for s, fp in zip(seals, seal_fingerprints, strict=True)
+	]
+	verdict.trusted = all(seal_trusted)
+	one_sealer = len(set(seal_fingerprints)) == 1 or verdict.trusted
 	last = signatures[-1]
 	coverage = getattr(getattr(status, "coverage", None), "name", "")
-	verdict.covers_whole_file = (
-		len(seals) == 1 and last is seal and not replaced and coverage == "ENTIRE_FILE"
-	)
-	# A pinned certificate is trusted as is (self-signed seals); otherwise the chain must lead to an anchor.
-	verdict.trusted = anchored and (verdict.fingerprint in fingerprints or bool(status.trusted))
+	verdict.covers_whole_file = last is seal and not replaced and one_sealer and coverage == "ENTIRE_FILE"
 
 	broken = next((s for s, st in zip(signatures, statuses, strict=True) if not st.intact), None)
 	invalid = next((s for s, st in zip(signatures, statuses, strict=True) if not st.valid), None)
@@ -383,13 +399,14 @@ def verify_pdf(pdf: bytes, trust: TrustAnchor | Iterable[TrustAnchor] | None = N
 		verdict.message = "The document was changed after it was sealed"
 	elif broken is not None:
 		verdict.message = f"The earlier signature {broken.field_name} is broken: what it signed was changed"
-	elif invalid is seal or seal.sig_object_type != "/Sig":
+	elif invalid in seals or any(s.sig_object_type != "/Sig" for s in seals):
 		verdict.message = "The seal's signature is not valid"
 	elif invalid is not None:
 		verdict.message = f"The earlier signature {invalid.field_name} is not valid"
-	elif len(seals) > 1:
+	elif not one_sealer:
 		verdict.message = (
-			f"The file carries {len(seals)} crm_sign seals: content was added and sealed again after the seal"
+			f"The file carries {len(seals)} crm_sign seals made with different certificates: "
+			"content was added and sealed again by someone else"
 		)
 	elif replaced:
 		verdict.message = "The crm_sign seal was replaced by another signature after sealing"
@@ -439,18 +456,25 @@ def _seal_roots(seal, fingerprints: set[str], roots: list[bytes]) -> list:
 	return certs
 
 
-def _seal_replaced(reader, seal) -> bool:
-	"""True when an older revision holds a different signature in the seal field.
+def _seal_replaced(reader, seals: list) -> bool:
+	"""True when an older revision holds a different signature in one of the seal fields.
 
-	Catches a forger who appends content, empties or redefines the seal field and signs it again: the
-	final revision then shows one seal covering the whole file, but the original is still in the history.
+	Catches a forger who appends content, empties or redefines a seal field and signs it again: the
+	final revision then shows seals covering the whole file, but the original is still in the history.
+	Fields are told apart by their object, so a second field merely named like ours is not "replaced"
+	(the certificate check finds that one).
 	"""
 	from pyhanko.sign.fields import enumerate_sig_fields
 
-	original = seal.sig_object.get("/Contents")
-	for revision in range(reader.xrefs.total_revisions):
-		resolver = reader.get_historical_resolver(revision)
-		for name, value, _ in enumerate_sig_fields(resolver, filled_status=True):
-			if name == SEAL_FIELD and value.get_object().get("/Contents") != original:
+	final = {s.sig_field.container_ref.idnum: s.sig_object.get("/Contents") for s in seals if _ref(s)}
+	for revision_number in range(reader.xrefs.total_revisions):
+		resolver = reader.get_historical_resolver(revision_number)
+		for name, value, field_ref in enumerate_sig_fields(resolver, filled_status=True):
+			idnum = getattr(field_ref, "idnum", None)
+			if is_seal_field(name) and idnum in final and value.get_object().get("/Contents") != final[idnum]:
 				return True
 	return False
+
+
+def _ref(signature) -> bool:
+	return getattr(signature.sig_field, "container_ref", None) is not None

@@ -1,0 +1,316 @@
+"""Incremental revisions: everything crm_sign adds to a PDF goes on top of the original bytes.
+
+A signature made before ours (a supplier who signed first, an earlier crm_sign round) covers a byte
+range of the file; rewriting the file breaks it. So stamps, certificate pages and the seal are written
+with pyhanko's incremental writer, which appends changed and new objects and leaves every earlier byte
+where it was: the document as sent is provably a prefix of the sealed file.
+
+What we draw comes from reportlab documents (the overlay, the certificate). Their pages are imported as
+Form XObjects; the page's own content stream is left untouched and is only wrapped in enough q/Q that
+a graphics state it leaves behind (an unbalanced q or Q, a cm, an open text object) cannot move or hide
+our drawing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InvalidPDFError
+
+# ------------------------------------------------------------------------- content stream balance
+
+# One regular expression finds the tokens that matter for balance; strings, comments and inline image
+# data are consumed by it (or by the loop below) so a "q" inside them is never counted.
+_TOKEN = re.compile(
+	rb"%[^\r\n]*"  # comment
+	rb"|<<|>>"  # dictionary delimiters
+	rb"|<[0-9A-Fa-f\s]*>"  # hex string
+	rb"|\("  # literal string: scanned by _skip_string
+	rb"|\[|\]"
+	rb"|/[^\s()<>\[\]{}/%]*"  # name
+	rb"|[^\s()<>\[\]{}/%]+"  # number or operator
+)
+_BALANCE_OPS = {b"q", b"Q", b"BT", b"ET", b"BI"}
+
+
+@dataclass(frozen=True)
+class ContentBalance:
+	"""What a page's content leaves open at its end, from our wrapper's point of view."""
+
+	saves: int  # q to put in front so the content can never pop below our own saved state
+	restores: int  # Q to append to get back to that saved state
+	open_text: bool  # the content ends inside BT ... (no ET)
+	sound: bool  # the content ends between tokens (no open string, array, dictionary or image)
+
+	@property
+	def prefix(self) -> bytes:
+		return b"q\n" * self.saves
+
+	@property
+	def suffix(self) -> bytes:
+		return (b"\nET" if self.open_text else b"") + b"\n" + b"Q\n" * self.restores
+
+
+def content_balance(data: bytes) -> ContentBalance:
+	"""The q/Q depth a content stream ends at, the lowest depth it pops to, and any open text object.
+
+	Viewers ignore a Q with nothing saved; we put one q in front for each level the content pops below
+	its start, plus our own, so whatever it does, the same number of Q at the end restores the state the
+	page started with.
+	"""
+	depth = lowest = 0
+	text = False
+	nesting = 0  # open arrays and dictionaries
+	pos, end = 0, len(data)
+	while pos < end:
+		match = _TOKEN.search(data, pos)
+		if match is None:
+			break
+		token = match.group()
+		pos = match.end()
+		if token == b"(":
+			pos = _skip_string(data, pos)
+			if pos < 0:
+				return ContentBalance(1 - lowest, 1 + depth - lowest, text, False)
+			continue
+		if token in (b"[", b"<<"):
+			nesting += 1
+		elif token in (b"]", b">>"):
+			nesting = max(0, nesting - 1)
+		elif token in _BALANCE_OPS:
+			if token == b"q":
+				depth += 1
+			elif token == b"Q":
+				depth -= 1
+				lowest = min(lowest, depth)
+			elif token == b"BT":
+				text = True
+			elif token == b"ET":
+				text = False
+			else:  # BI: inline image data runs to the EI that follows whitespace
+				ei = re.compile(rb"\sEI(?=[\s%]|$)").search(data, pos)
+				if ei is None:
+					return ContentBalance(1 - lowest, 1 + depth - lowest, text, False)
+				pos = ei.end()
+	return ContentBalance(1 - lowest, 1 + depth - lowest, text, nesting == 0)
+
+
+def _skip_string(data: bytes, pos: int) -> int:
+	"""Position after the literal string whose "(" ends at `pos`, or -1 when it never closes."""
+	level = 1
+	end = len(data)
+	while pos < end:
+		char = data[pos]
+		if char == 0x5C:  # backslash escapes the next byte
+			pos += 2
+			continue
+		if char == 0x28:
+			level += 1
+		elif char == 0x29:
+			level -= 1
+			if level == 0:
+				return pos + 1
+		pos += 1
+	return -1
+
+
+# ------------------------------------------------------------------------------- reportlab output
+
+_SUBSET_TAG = re.compile(r"^/?[A-Z]{6}\+")
+# reportlab opens every page with "BT /F1 12 Tf 14.4 TL ET" (its initial Helvetica); nothing of ours
+# draws in it, so the preamble and the non-embedded font it names are dropped.
+_PREAMBLE = re.compile(rb"^\s*BT\s+/(F\d+)\s+[\d.]+\s+Tf\s+[\d.]+\s+TL\s+ET\s*")
+_FONT_USE = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+[-\d.]+\s+Tf\b")
+
+
+def drawn_pages(writer: Any, source: bytes) -> list[tuple[Any, Any, Any]]:
+	"""Import every page of the reportlab PDF `source` into `writer`.
+
+	Returns per page (content bytes, imported resources, MediaBox). Fonts shared by several pages are
+	imported once; each embedded subset gets a tag derived from its own bytes, so two different subsets
+	never share a tag such as "AAAAAA+" (each reportlab document starts counting again), and fonts the
+	page never selects are left out.
+	"""
+	from pyhanko.pdf_utils import generic
+	from pyhanko.pdf_utils.reader import PdfFileReader
+
+	reader = PdfFileReader(io.BytesIO(source), strict=False)
+	pages = []
+	for index in range(int(reader.root["/Pages"]["/Count"])):
+		page_ref, resources = reader.find_page_for_modification(index)
+		page = page_ref.get_object()
+		contents = page["/Contents"]
+		parts = contents if isinstance(contents, generic.ArrayObject) else [contents]
+		data = b"".join(part.get_object().data for part in parts)
+		preamble = _PREAMBLE.match(data)
+		if preamble:
+			data = data[preamble.end() :]
+		used = {match.group(1).decode("latin-1") for match in _FONT_USE.finditer(data)}
+		kept = generic.DictionaryObject({key: value for key, value in resources.items() if key != "/Font"})
+		fonts = _get(resources, "/Font")
+		if fonts:
+			kept[generic.NameObject("/Font")] = generic.DictionaryObject(
+				{key: fonts.raw_get(key) for key in fonts if key[1:] in used}
+			)
+		pages.append((data, kept, _inherited(page, "/MediaBox")))
+	for _, resources, _ in pages:
+		fonts = _get(resources, "/Font") or {}
+		for key in fonts:
+			_retag(fonts[key])
+	# One import for all pages: pyhanko forgets its reference map between calls, which would copy the
+	# shared font once per page. The holder is marked as read from `reader`, which is where pyhanko
+	# looks for the document to import from.
+	holder = generic.ArrayObject([resources for _, resources, _ in pages])
+	holder.container_ref = reader.root_ref
+	imported = writer.import_object(holder)
+	return [(data, imported[i], box) for i, (data, _, box) in enumerate(pages)]
+
+
+def _retag(font: Any) -> None:
+	"""Give an embedded subset a tag made from its font program, the same way on every run."""
+	from pyhanko.pdf_utils import generic
+
+	base = str(_get(font, "/BaseFont") or "")
+	descriptor = _get(font, "/FontDescriptor")
+	if not _SUBSET_TAG.match(base) or descriptor is None:
+		return
+	program = next(
+		(descriptor[key] for key in ("/FontFile2", "/FontFile", "/FontFile3") if key in descriptor), None
+	)
+	if program is None:
+		return
+	digest = hashlib.sha256(program.encoded_data + repr(_get(font, "/Widths")).encode()).digest()
+	tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
+	name = generic.NameObject(f"/{tag}+{_SUBSET_TAG.sub('', base)}")
+	font[generic.NameObject("/BaseFont")] = name
+	descriptor[generic.NameObject("/FontName")] = name
+
+
+def _get(dictionary: Any, key: str) -> Any:
+	"""`dictionary[key]` resolved (pyhanko's .get returns references as they are), None when absent."""
+	return dictionary[key] if key in dictionary else None
+
+
+def _inherited(page: Any, key: str) -> Any:
+	node = page
+	for _ in range(64):  # a page tree with a cycle in /Parent must not hang us
+		if node is None:
+			break
+		if key in node:
+			return node[key]
+		node = _get(node, "/Parent")
+	return None
+
+
+# --------------------------------------------------------------------------------- page overlays
+
+DEFAULT_MEDIABOX = (0, 0, 612, 792)  # what viewers assume for a page without one (US Letter)
+
+
+def overlay_pages(writer: Any, overlays: dict[int, tuple[bytes, Any]], contents: dict[int, bytes]) -> None:
+	"""Draw each overlay (content bytes, imported resources) on top of page `index` of `writer`.
+
+	`contents` replaces a page's own content first (anchor tags cut out of it). The page's content is
+	never rewritten otherwise: its streams stay the same objects, wrapped by two small streams of ours.
+	"""
+	from pyhanko.pdf_utils import generic
+
+	for index, (data, resources) in sorted(overlays.items()):
+		page_ref, page_resources = writer.find_page_for_modification(index)
+		page = page_ref.get_object()
+		box = _inherited(page, "/MediaBox")
+		if box is None:
+			box = generic.ArrayObject([generic.NumberObject(v) for v in DEFAULT_MEDIABOX])
+			page[generic.NameObject("/MediaBox")] = box
+		form = generic.StreamObject(
+			{
+				generic.NameObject("/Type"): generic.NameObject("/XObject"),
+				generic.NameObject("/Subtype"): generic.NameObject("/Form"),
+				generic.NameObject("/BBox"): generic.ArrayObject(list(box)),
+				generic.NameObject("/Resources"): resources,
+			},
+			stream_data=data,
+		)
+		form.compress()
+		if index in contents:
+			own = [writer.add_object(_compressed(contents[index]))]
+		else:
+			own = _content_streams(page)
+		if isinstance(page_resources, generic.IndirectObject):
+			page_resources = page_resources.get_object()
+		merged = generic.DictionaryObject(dict(page_resources.items()) if page_resources else {})
+		xobjects = _get(merged, "/XObject")
+		xobjects = generic.DictionaryObject(dict(xobjects.items()) if xobjects else {})
+		number = 1
+		while f"/CrmSignOverlay{number}" in xobjects:  # a document stamped again keeps both overlays
+			number += 1
+		name = f"/CrmSignOverlay{number}"
+		xobjects[generic.NameObject(name)] = writer.add_object(form)
+		merged[generic.NameObject("/XObject")] = xobjects
+		balance = content_balance(b"\n".join(stream.get_object().data for stream in own))
+		if not balance.sound:
+			# The content ends inside a string, array or image: whatever follows it in /Contents would
+			# be swallowed. Run it as a Form XObject of its own, where the viewer stops at its end.
+			wrapped = generic.StreamObject(
+				{
+					generic.NameObject("/Type"): generic.NameObject("/XObject"),
+					generic.NameObject("/Subtype"): generic.NameObject("/Form"),
+					generic.NameObject("/BBox"): generic.ArrayObject(list(box)),
+					generic.NameObject("/Resources"): generic.DictionaryObject(dict(merged.items())),
+				},
+				stream_data=b"\n".join(stream.get_object().data for stream in own),
+			)
+			wrapped.compress()
+			page_name = f"/CrmSignPage{number}"
+			xobjects[generic.NameObject(page_name)] = writer.add_object(wrapped)
+			own = [writer.add_object(_compressed(f"q {page_name} Do Q".encode()))]
+			balance = ContentBalance(1, 1, False, True)
+		before = writer.add_object(_compressed(balance.prefix))
+		after = writer.add_object(_compressed(balance.suffix + f"q {name} Do Q\n".encode()))
+		page[generic.NameObject("/Resources")] = merged
+		page[generic.NameObject("/Contents")] = generic.ArrayObject([before, *own, after])
+		writer.mark_update(page_ref)
+
+
+def _content_streams(page: Any) -> list[Any]:
+	"""References to the page's content streams; anything else (null, a missing object) is left out."""
+	from pyhanko.pdf_utils import generic
+
+	raw = page.raw_get("/Contents") if "/Contents" in page else None
+	if raw is None:
+		return []
+	items = raw.get_object() if isinstance(raw, generic.IndirectObject) else raw
+	if isinstance(items, generic.StreamObject):
+		return [raw] if isinstance(raw, generic.IndirectObject) else []
+	if not isinstance(items, generic.ArrayObject):
+		return []
+	streams = []
+	for item in items:
+		try:
+			if isinstance(item, generic.IndirectObject) and isinstance(item.get_object(), generic.StreamObject):
+				streams.append(item)
+		except Exception:  # a reference to an object that is missing or unreadable
+			continue
+	return streams
+
+
+def _compressed(data: bytes) -> Any:
+	from pyhanko.pdf_utils import generic
+
+	stream = generic.StreamObject(stream_data=data)
+	if len(data) > 256:
+		stream.compress()
+	return stream
+
+
+def write(writer: Any) -> bytes:
+	out = io.BytesIO()
+	try:
+		writer.write(out)
+	except Exception as exc:
+		raise InvalidPDFError(f"The PDF could not be written ({type(exc).__name__}).") from exc
+	return out.getvalue()
