@@ -33,6 +33,7 @@ def info(**kw) -> CertificateInfo:
 		audit_head_hash="c" * 64,
 		company="Örnek Yazılım Teknolojileri A.Ş.",
 		completed_at=datetime(2024, 5, 15, 10, 3, tzinfo=TZ),
+		time_zone="Europe/Istanbul",
 		signers=[
 			SignerEvidence(
 				"Şirin Yılmaz",
@@ -113,7 +114,8 @@ def test_english_certificate():
 		"+90 *** *** ** 67",
 		"One-time code by SMS",
 		"2024-05-15 10:01:00 UTC+03:00",
-		"2024-05-14 17:22:01 UTC+00:00",
+		"2024-05-14 20:22:01 UTC+03:00",  # given in UTC, shown in the site's zone with its offset
+		"Europe/Istanbul",
 		"d***@ornek.com.tr",
 		"İmza atıldı / signed",
 		"Page 1 of 1",
@@ -132,9 +134,13 @@ def test_turkish_certificate():
 		"İmzaladı",
 		"Şirin",
 		"Karşı taraf",
+		"Oluşturuldu",  # event names too
+		"İmzalandı",
+		"SMS ile tek kullanımlık kod",
 	):
 		assert expected in text
 	assert "Certificate of Completion" not in text
+	assert "created" not in text.replace("\n", " ").split("Denetim kaydı")[1].split("İmza atıldı")[0]
 	# Unknown languages fall back to English.
 	assert "Certificate of Completion" in text_of(build_certificate(info(language="xx")))[0][0]
 
@@ -190,3 +196,44 @@ def test_long_user_agent_wraps(render, dark_fraction):
 	assert UA.replace(" ", "") in text.replace("\n", "").replace(" ", "")
 	# Nothing is drawn into the right margin.
 	assert dark_fraction(render(pdf, dpi=50), Box(0.93, 0.0, 0.07, 1.0)) == 0
+
+
+def test_one_section_per_signer_language():
+	pdf = build_certificate(info(languages=["tr-TR", "en", "tr"]))
+	pages, count = text_of(pdf)
+	assert count == 2
+	assert "Tamamlanma Sertifikası" in pages[0] and "Certificate of Completion" not in pages[0]
+	assert "Certificate of Completion" in pages[1] and "Tamamlanma" not in pages[1]
+	assert "Sayfa 1 / 2" in pages[0] and "Page 2 of 2" in pages[1]
+
+
+def test_every_time_carries_its_offset_and_naive_times_are_in_the_site_zone():
+	naive = datetime(2024, 1, 10, 9, 30)
+	pdf = build_certificate(
+		info(
+			time_zone="America/New_York",
+			completed_at=naive,
+			audit=[AuditLine(naive.isoformat(), "completed", "system")],
+			signers=[SignerEvidence("Ayşe", "client", signed_at="2024-01-10T14:30:00+00:00")],
+		)
+	)
+	text = "\n".join(text_of(pdf)[0]).replace("\n", " ")
+	assert text.count("2024-01-10 09:30:00 UTC-05:00") >= 2  # completed_at and the audit line
+	assert "09:30:00 UTC-05:00" in text.split("Signers", 1)[1]  # 14:30 UTC shown in New York time
+	assert "UTC+00:00" not in text
+
+
+def test_desk_login_names_the_account():
+	pdf = build_certificate(
+		info(
+			language="tr",
+			signers=[
+				SignerEvidence(
+					"Deniz", "company", verified_by="login+email_otp", account="deniz@ornek.com.tr"
+				)
+			],
+		)
+	)
+	text = "\n".join(text_of(pdf)[0]).replace("\n", "")
+	assert "d***@ornek.com.tr hesabıyla masaüstü oturumu + E-posta ile tek kullanımlık kod" in text
+	assert "deniz@ornek" not in text

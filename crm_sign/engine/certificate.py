@@ -13,6 +13,7 @@ from datetime import datetime
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
@@ -20,7 +21,16 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+	Flowable,
+	KeepTogether,
+	PageBreak,
+	Paragraph,
+	SimpleDocTemplate,
+	Spacer,
+	Table,
+	TableStyle,
+)
 
 from .fonts import FONT_BOLD, FONT_REGULAR, register_fonts
 
@@ -81,6 +91,23 @@ LABELS: dict[str, dict[str, str]] = {
 		"r_customer": "Customer",
 		"r_witness": "Witness",
 		"r_approver": "Approver",
+		"v_login_as": "Desk login as {account}",
+		"time_zone": "Time zone",
+		"e_created": "Created",
+		"e_sent": "Sent",
+		"e_delivery_failed": "Delivery failed",
+		"e_viewed": "Viewed",
+		"e_code_sent": "Code sent",
+		"e_code_verified": "Code confirmed",
+		"e_code_failed": "Wrong code",
+		"e_signed": "Signed",
+		"e_declined": "Declined",
+		"e_reminded": "Reminder sent",
+		"e_resent": "Sent again",
+		"e_expired": "Expired",
+		"e_cancelled": "Cancelled",
+		"e_completed": "Completed",
+		"e_sealed": "Sealed",
 	},
 	"tr": {
 		"title": "Tamamlanma Sertifikası",
@@ -131,6 +158,23 @@ LABELS: dict[str, dict[str, str]] = {
 		"r_customer": "Müşteri",
 		"r_witness": "Tanık",
 		"r_approver": "Onaylayan",
+		"v_login_as": "{account} hesabıyla masaüstü oturumu",
+		"time_zone": "Saat dilimi",
+		"e_created": "Oluşturuldu",
+		"e_sent": "Gönderildi",
+		"e_delivery_failed": "İletilemedi",
+		"e_viewed": "Görüntülendi",
+		"e_code_sent": "Kod gönderildi",
+		"e_code_verified": "Kod doğrulandı",
+		"e_code_failed": "Yanlış kod",
+		"e_signed": "İmzalandı",
+		"e_declined": "Reddedildi",
+		"e_reminded": "Hatırlatma gönderildi",
+		"e_resent": "Yeniden gönderildi",
+		"e_expired": "Süresi doldu",
+		"e_cancelled": "İptal edildi",
+		"e_completed": "Tamamlandı",
+		"e_sealed": "Mühürlendi",
 	},
 }
 
@@ -214,8 +258,11 @@ class SignerEvidence:
 	ip: str | None = None
 	user_agent: str | None = None
 	signed_at: datetime | str | None = None
+	# How the signer was identified: label keys joined by "+", e.g. "link+sms_otp" or "login+email_otp".
 	verified_by: str = "link"
 	status: str = "signed"
+	account: str = ""  # the desk user of a "login" signer
+	language: str = ""  # the language the signer used on the signing page
 
 
 @dataclass
@@ -238,6 +285,10 @@ class CertificateInfo:
 	company: str = ""
 	completed_at: datetime | str | None = None
 	language: str = "en"
+	# The certificate is printed once in each of these languages (the signers' own, in order); empty
+	# means `language` alone.
+	languages: list[str] = field(default_factory=list)
+	time_zone: str = "UTC"  # IANA name; naive times are in this zone, every time is shown with its offset
 	# SHA-256 of the seal certificate: a reader compares it with the one `crm-sign verify` prints.
 	seal_fingerprint: str = ""
 
@@ -251,49 +302,34 @@ def labels_for(language: str | None) -> dict[str, str]:
 	return LABELS.get(code, LABELS["en"])
 
 
+def certificate_languages(info: CertificateInfo) -> list[str]:
+	"""The label sets to print, as language codes: each signer's language once, in order."""
+	codes: list[str] = []
+	for language in info.languages or [info.language]:
+		code = _language_code(language)
+		if code not in codes:
+			codes.append(code)
+	return codes or ["en"]
+
+
+def _language_code(language: str | None) -> str:
+	code = (language or "en").strip().lower().replace("_", "-").split("-")[0]
+	return code if code in LABELS else "en"
+
+
 def build_certificate(info: CertificateInfo) -> bytes:
-	"""Render the certificate as an A4 PDF (as many pages as the signers and events need)."""
+	"""Render the certificate as an A4 PDF: one section per language of the signers."""
 	register_fonts()
-	t = labels_for(info.language)
 	styles = _styles()
+	zone = _zone(info.time_zone)
 	story: list[Any] = []
-
-	story.append(Paragraph(_esc(t["title"]), styles["title"]))
-	story.append(Paragraph(_esc(t["intro"]), styles["intro"]))
-	story.append(Spacer(1, 5 * mm))
-
-	summary = [
-		(t["document"], _p(info.title, styles["value_bold"])),
-		(t["request_id"], _p(info.request_id, styles["value"])),
-	]
-	if info.company:
-		summary.append((t["company"], _p(info.company, styles["value"])))
-	summary += [
-		(
-			t["status"],
-			Paragraph(f'<font color="#1e7b45">{_esc(t["completed"])}</font>', styles["value_bold"]),
-		),
-		(t["completed_at"], _p(_fmt_time(info.completed_at), styles["value"])),
-		(t["signer_count"], _p(str(len(info.signers)), styles["value"])),
-		(t["original_sha256"], _p(info.original_sha256, styles["hash"])),
-		(t["signed_sha256"], _p(info.signed_sha256, styles["hash"])),
-	]
-	if info.audit_head_hash:
-		summary.append((t["audit_head"], _p(info.audit_head_hash, styles["hash"])))
-	if info.seal_fingerprint:
-		summary.append((t["seal_fingerprint"], _p(info.seal_fingerprint, styles["hash"])))
-	story.append(_kv_table(summary, styles))
-	story.append(Spacer(1, 7 * mm))
-
-	story.append(Paragraph(_esc(t["signers"]), styles["h2"]))
-	for signer in info.signers:
-		story.append(KeepTogether([_signer_card(signer, t, styles), Spacer(1, 4 * mm)]))
-	story.append(Spacer(1, 3 * mm))
-
-	story.append(Paragraph(_esc(t["audit"]), styles["h2"]))
-	story.append(_audit_table(info.audit, t, styles))
-	story.append(Spacer(1, 6 * mm))
-	story.append(Paragraph(_esc(t["footnote"]), styles["small"]))
+	languages = certificate_languages(info)
+	for number, code in enumerate(languages):
+		if number:
+			story.append(PageBreak())
+		story.append(_Labels(LABELS[code]))
+		story += _section(info, LABELS[code], styles, zone)
+	t = LABELS[languages[0]]
 
 	buf = BytesIO()
 	doc = SimpleDocTemplate(
@@ -310,6 +346,53 @@ def build_certificate(info: CertificateInfo) -> bytes:
 	)
 	doc.build(story, canvasmaker=_numbered_canvas(info, t))
 	return buf.getvalue()
+
+
+def _section(
+	info: CertificateInfo, t: dict[str, str], styles: dict[str, ParagraphStyle], zone: Any
+) -> list[Any]:
+	story: list[Any] = []
+	story.append(Paragraph(_esc(t["title"]), styles["title"]))
+	story.append(Paragraph(_esc(t["intro"]), styles["intro"]))
+	story.append(Spacer(1, 5 * mm))
+
+	summary = [
+		(t["document"], _p(info.title, styles["value_bold"])),
+		(t["request_id"], _p(info.request_id, styles["value"])),
+	]
+	if info.company:
+		summary.append((t["company"], _p(info.company, styles["value"])))
+	summary += [
+		(
+			t["status"],
+			Paragraph(f'<font color="#1e7b45">{_esc(t["completed"])}</font>', styles["value_bold"]),
+		),
+		(t["completed_at"], _p(_fmt_time(info.completed_at, zone), styles["value"])),
+		(
+			t["time_zone"],
+			_p(info.time_zone if zone.key != "UTC" or info.time_zone == "UTC" else "UTC", styles["value"]),
+		),
+		(t["signer_count"], _p(str(len(info.signers)), styles["value"])),
+		(t["original_sha256"], _p(info.original_sha256, styles["hash"])),
+		(t["signed_sha256"], _p(info.signed_sha256, styles["hash"])),
+	]
+	if info.audit_head_hash:
+		summary.append((t["audit_head"], _p(info.audit_head_hash, styles["hash"])))
+	if info.seal_fingerprint:
+		summary.append((t["seal_fingerprint"], _p(info.seal_fingerprint, styles["hash"])))
+	story.append(_kv_table(summary, styles))
+	story.append(Spacer(1, 7 * mm))
+
+	story.append(Paragraph(_esc(t["signers"]), styles["h2"]))
+	for signer in info.signers:
+		story.append(KeepTogether([_signer_card(signer, t, styles, zone), Spacer(1, 4 * mm)]))
+	story.append(Spacer(1, 3 * mm))
+
+	story.append(Paragraph(_esc(t["audit"]), styles["h2"]))
+	story.append(_audit_table(info.audit, t, styles, zone))
+	story.append(Spacer(1, 6 * mm))
+	story.append(Paragraph(_esc(t["footnote"]), styles["small"]))
+	return story
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -351,23 +434,31 @@ def _p(value: Any, style: ParagraphStyle) -> Paragraph:
 	return Paragraph(text if text else "—", style)
 
 
-def _fmt_time(value: datetime | str | None) -> str:
+def _zone(name: str | None) -> ZoneInfo:
+	try:
+		return ZoneInfo(name or "UTC")
+	except (ZoneInfoNotFoundError, ValueError):
+		return ZoneInfo("UTC")
+
+
+def _fmt_time(value: datetime | str | None, zone: ZoneInfo | None = None) -> str:
+	"""A time in `zone` with its UTC offset, e.g. "2026-12-01 13:05:09 UTC+03:00".
+
+	A naive time (as Frappe stores them) is taken to be in `zone` already.
+	"""
+	zone = zone or ZoneInfo("UTC")
 	if value is None or value == "":
 		return "—"
-	if isinstance(value, datetime):
-		text = value.strftime("%Y-%m-%d %H:%M:%S")
-		offset = value.utcoffset()
-		if offset is not None:
-			minutes = int(offset.total_seconds() // 60)
-			sign = "+" if minutes >= 0 else "-"
-			text += f" UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-		return text
-	text = str(value).strip()
-	try:
-		# ISO strings (as stored in the audit log) read better in the same format as datetimes.
-		return _fmt_time(datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text))
-	except ValueError:
-		return text
+	if isinstance(value, str):
+		text = value.strip()
+		try:
+			value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+		except ValueError:
+			return text
+	value = value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
+	minutes = int(value.utcoffset().total_seconds() // 60)
+	sign = "+" if minutes >= 0 else "-"
+	return value.strftime("%Y-%m-%d %H:%M:%S") + f" UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _kv_table(rows: list[tuple[str, Paragraph]], styles: dict[str, ParagraphStyle]) -> Table:
@@ -389,11 +480,23 @@ def _kv_table(rows: list[tuple[str, Paragraph]], styles: dict[str, ParagraphStyl
 	return table
 
 
-def _signer_card(signer: SignerEvidence, t: dict[str, str], styles: dict[str, ParagraphStyle]) -> Table:
+def _verified_by(signer: SignerEvidence, t: dict[str, str]) -> str:
+	parts = []
+	for key in (signer.verified_by or "").split("+"):
+		key = key.strip().lower()
+		if key == "login" and signer.account:
+			parts.append(t["v_login_as"].format(account=_mask_contact(_plain(signer.account))))
+		elif key:
+			parts.append(t.get(f"v_{key}", key))
+	return " + ".join(parts)
+
+
+def _signer_card(
+	signer: SignerEvidence, t: dict[str, str], styles: dict[str, ParagraphStyle], zone: ZoneInfo
+) -> Table:
 	status_key = f"s_{(signer.status or '').strip().lower()}"
 	status = t.get(status_key, _plain(signer.status))
 	color = "#1e7b45" if status_key == "s_signed" else "#a62b2b" if status_key == "s_declined" else "#5b6472"
-	verified_key = f"v_{(signer.verified_by or '').strip().lower()}"
 	role = t.get(f"r_{(signer.role or '').strip().lower()}", signer.role)
 	head = Paragraph(
 		f'{_esc(_mask_contact(signer.name)) or "—"}<font name="{FONT_REGULAR}" size="9" color="#5b6472">'
@@ -418,8 +521,8 @@ def _signer_card(signer: SignerEvidence, t: dict[str, str], styles: dict[str, Pa
 	details = [
 		(t["email"], mask_email(signer.email) if signer.email else None),
 		(t["phone"], mask_phone(signer.phone) if signer.phone else None),
-		(t["verified_by"], t.get(verified_key, signer.verified_by)),
-		(t["signed_at"], _fmt_time(signer.signed_at)),
+		(t["verified_by"], _verified_by(signer, t)),
+		(t["signed_at"], _fmt_time(signer.signed_at, zone)),
 		(t["ip"], signer.ip),
 		(t["user_agent"], signer.user_agent),
 	]
@@ -448,7 +551,9 @@ def _signer_card(signer: SignerEvidence, t: dict[str, str], styles: dict[str, Pa
 	return table
 
 
-def _audit_table(lines: list[AuditLine], t: dict[str, str], styles: dict[str, ParagraphStyle]) -> Any:
+def _audit_table(
+	lines: list[AuditLine], t: dict[str, str], styles: dict[str, ParagraphStyle], zone: ZoneInfo
+) -> Any:
 	if not lines:
 		return Paragraph(_esc(t["no_events"]), styles["value"])
 	head = [Paragraph(_esc(t[key]), styles["cell_head"]) for key in ("time", "event", "actor", "detail")]
@@ -457,9 +562,10 @@ def _audit_table(lines: list[AuditLine], t: dict[str, str], styles: dict[str, Pa
 		data.append(
 			[
 				Paragraph(
-					"<br/>".join(_esc(part) for part in _fmt_time(line.at).split(" ", 1)), styles["cell"]
+					"<br/>".join(_esc(part) for part in _fmt_time(line.at, zone).split(" ", 1)),
+					styles["cell"],
 				),
-				_p(line.event, styles["cell"]),
+				_p(t.get(f"e_{(line.event or '').strip().lower()}", line.event), styles["cell"]),
 				_p(_mask_contact(line.actor), styles["cell"]),
 				Paragraph(_esc(_mask_contacts_in(line.detail)), styles["cell"]),
 			]
@@ -480,9 +586,22 @@ def _audit_table(lines: list[AuditLine], t: dict[str, str], styles: dict[str, Pa
 	return table
 
 
+class _Labels(Flowable):
+	"""Takes no space; tells the canvas which language the pages from here on are in."""
+
+	def __init__(self, labels: dict[str, str]):
+		super().__init__()
+		self.labels = labels
+
+	def wrap(self, *_: Any) -> tuple[float, float]:
+		return 0, 0
+
+	def draw(self) -> None:
+		self.canv.crm_labels = self.labels
+
+
 def _numbered_canvas(info: CertificateInfo, t: dict[str, str]) -> type[Canvas]:
 	"""A canvas class that draws the header and "Page X of Y" once the page count is known."""
-	header = f"{_plain(t['title'])} · {_plain(info.request_id)}"
 	company = _plain(info.company)
 	document = _plain(info.title)
 
@@ -504,6 +623,8 @@ def _numbered_canvas(info: CertificateInfo, t: dict[str, str]) -> type[Canvas]:
 			super().save()
 
 		def _decorate(self, number: int, total: int) -> None:
+			labels = getattr(self, "crm_labels", t)
+			header = f"{_plain(labels['title'])} · {_plain(info.request_id)}"
 			width, height = self._pagesize
 			left, right = 18 * mm, width - 18 * mm
 			self.saveState()
@@ -518,7 +639,7 @@ def _numbered_canvas(info: CertificateInfo, t: dict[str, str]) -> type[Canvas]:
 			self.setStrokeColor(LINE)
 			self.setLineWidth(0.5)
 			self.line(left, 13 * mm, right, 13 * mm)
-			self.drawRightString(right, 9 * mm, t["page"].format(page=number, pages=total))
+			self.drawRightString(right, 9 * mm, labels["page"].format(page=number, pages=total))
 			self.drawString(left, 9 * mm, document if len(document) <= 90 else document[:89] + "…")
 			self.restoreState()
 

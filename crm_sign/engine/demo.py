@@ -94,6 +94,7 @@ def build_demo(language: str = "tr") -> FinalizeResult:
 		company="Örnek Yazılım Ticaret A.Ş.",
 		completed_at=now + dt.timedelta(minutes=34),
 		language=language,
+		time_zone="Europe/Istanbul",
 		audit_head_hash=head,
 		signers=[
 			SignerEvidence(
@@ -104,7 +105,8 @@ def build_demo(language: str = "tr") -> FinalizeResult:
 				ip="198.51.100.20",
 				user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0",
 				signed_at=now + dt.timedelta(minutes=2),
-				verified_by="desk login",
+				verified_by="login",
+				account=signers[FillerRole.COMPANY][1],
 			),
 			SignerEvidence(
 				name=signers[FillerRole.COUNTERPARTY][0],
@@ -114,7 +116,7 @@ def build_demo(language: str = "tr") -> FinalizeResult:
 				ip="203.0.113.7",
 				user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148 Safari/604.1",
 				signed_at=now + dt.timedelta(minutes=33),
-				verified_by="link + SMS code",
+				verified_by="link+sms_otp",
 			),
 		],
 		audit=[AuditLine(at=e.at, event=e.event, actor=e.actor) for e in chain],

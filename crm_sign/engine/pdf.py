@@ -25,13 +25,8 @@ from pypdf.generic import (
 	ArrayObject,
 	ByteStringObject,
 	ContentStream,
-	DecodedStreamObject,
-	DictionaryObject,
 	FloatObject,
-	IndirectObject,
 	NameObject,
-	RectangleObject,
-	StreamObject,
 )
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
@@ -88,13 +83,25 @@ PDF_PROBLEMS = {
 	"no_changes": (
 		"The PDF was certified with a signature that allows no changes, so it cannot be signed again."
 	),
+	"signature_invalid": (
+		"A signature already in the PDF does not verify, so sealing it would look as if we had broken it. "
+		"Ask the sender for a correctly signed copy."
+	),
+	"unsupported": "The PDF's internal structure is not supported and could not be repaired.",
 	"stamp_failed": "The values could not be drawn into this PDF.",
+	"seal_failed": "The PDF could not be sealed.",
 }
 
 
 def pdf_error(code: str, exc: BaseException | None = None) -> InvalidPDFError:
 	"""The engine's error for a PDF problem: our sentence, the library's words kept as detail."""
-	cls = EncryptedPDFError if code.endswith("encrypted") else EmptyPDFError if code == "no_pages" else InvalidPDFError
+	cls = (
+		EncryptedPDFError
+		if code.endswith("encrypted")
+		else EmptyPDFError
+		if code == "no_pages"
+		else InvalidPDFError
+	)
 	return cls(PDF_PROBLEMS[code], code=code, detail=_describe(exc) if exc is not None else "")
 
 
@@ -144,28 +151,53 @@ def page_count(data: bytes) -> int:
 
 
 def prepare_pdf(data: bytes) -> bytes:
-	"""The bytes to sign on: `data` itself when it is sound, otherwise the copy qpdf repairs.
+	"""The bytes to send for signature: `data` itself when it is sound, otherwise the copy qpdf repairs.
 
-	Sound means qpdf reads it without reconstructing anything and pyhanko can append a revision to it;
-	then every byte of the original stays in the signed file and earlier signatures stay valid. A
-	damaged file is rewritten by qpdf (as poppler and qpdf repair it for display) unless it carries
-	signatures, which a rewrite would break: that is refused. Raises the engine's PDF errors.
+	Called once, when a document is made for a request (and when a template is uploaded), so that
+	everything that could go wrong with a customer's PDF is found before anyone signs it:
+	  - sound means qpdf reads every object without reconstructing anything, pyhanko can append a
+	    revision, and a trial seal on it verifies; then every byte of the original stays in the signed
+	    file and earlier signatures stay valid;
+	  - a damaged file is rewritten by qpdf (as poppler and qpdf repair it for display), unless it
+	    carries signatures, which a rewrite would break: that is refused;
+	  - signatures already in the file must verify, or our seal would seem to have broken them;
+	  - a certified PDF that allows no changes is refused.
+	Raises the engine's PDF errors.
 	"""
 	data = _pdf_bytes(data)
 	reader = read_pdf(data)
 	if _forbids_changes(reader):
 		raise pdf_error("no_changes")
-	problem = _structure_problem(data)
+	signed = b"/ByteRange" in data
+	if signed:
+		from .seal import signatures_problem
+
+		problem = signatures_problem(data)
+		if problem:
+			raise pdf_error("signature_invalid", InvalidPDFError(problem))
+	problem = _structure_problem(data) or _trial_seal_problem(data)
 	if problem is None:
 		return data
-	if b"/ByteRange" in data:
+	if signed:
 		raise pdf_error("signed_damaged", problem)
-	repaired = _repair(data, problem)
+	repaired = _repair(data)
 	read_pdf(repaired)
-	second = _structure_problem(repaired)
-	if second is not None:
-		raise pdf_error("damaged", second)
+	problem = _structure_problem(repaired) or _trial_seal_problem(repaired)
+	if problem is not None:
+		raise pdf_error("unsupported", problem)
 	return repaired
+
+
+def _trial_seal_problem(data: bytes) -> Exception | None:
+	"""Seal the document with a throwaway certificate and verify it: what fails here would otherwise
+	fail after the customer signed."""
+	from .seal import trial_seal
+
+	try:
+		trial_seal(data)
+	except Exception as exc:
+		return exc
+	return None
 
 
 def _forbids_changes(reader: PdfReader) -> bool:
@@ -192,9 +224,8 @@ def _structure_problem(data: bytes) -> Exception | None:
 
 	try:
 		with pikepdf.open(BytesIO(data)) as pdf:
-			for page in pdf.pages:
-				page.obj.get("/Contents")
-				page.obj.get("/Resources")
+			len(pdf.pages)
+			len(pdf.objects)  # reads every object the cross-reference table lists
 			warnings = pdf.get_warnings()
 		if warnings:
 			return InvalidPDFError(str(warnings[0])[:200])
@@ -212,7 +243,7 @@ def _xref_at(data: bytes, offset: int) -> bool:
 	return head.startswith(b"xref") or re.match(rb"\d+\s+\d+\s+obj", head) is not None
 
 
-def _repair(data: bytes, problem: Exception) -> bytes:
+def _repair(data: bytes) -> bytes:
 	import pikepdf
 
 	out = BytesIO()
@@ -372,10 +403,12 @@ class TextEdit:
 def stamp(pdf: bytes, values: list[FieldValue], *, hide: list[AnchorHit] | None = None) -> bytes:
 	"""Draw `values` into their field boxes and cover the anchor tags in `hide`; return the new PDF.
 
+	The result is `pdf` followed by one incremental revision (prepare_pdf first for a customer's file).
+
 	Raises FieldPlacementError for a field without a placement or on a missing page, InvalidImageError for
 	an unusable image, and InvalidPDFError/EncryptedPDFError/EmptyPDFError for the document.
 	"""
-	source = prepare_pdf(pdf)
+	source = _pdf_bytes(pdf)
 	reader = read_pdf(source)
 	count = len(reader.pages)
 	by_page: dict[int, list[FieldValue]] = {}

@@ -23,8 +23,8 @@ from .errors import InvalidPDFError
 
 # ------------------------------------------------------------------------- content stream balance
 
-# One regular expression finds the tokens that matter for balance; strings, comments and inline image
-# data are consumed by it (or by the loop below) so a "q" inside them is never counted.
+# One regular expression finds the tokens; strings, comments and inline image data are consumed by it
+# (or by the loop below) so a "q" inside them is never counted.
 _TOKEN = re.compile(
 	rb"%[^\r\n]*"  # comment
 	rb"|<<|>>"  # dictionary delimiters
@@ -34,7 +34,43 @@ _TOKEN = re.compile(
 	rb"|/[^\s()<>\[\]{}/%]*"  # name
 	rb"|[^\s()<>\[\]{}/%]+"  # number or operator
 )
-_BALANCE_OPS = {b"q", b"Q", b"BT", b"ET", b"BI"}
+_NUMBER = re.compile(rb"[+-]?(\d+\.?\d*|\.\d+)")
+_INLINE_IMAGE_END = re.compile(rb"\sEI(?=[\s%]|$)")
+# Operand counts of the operators whose count is fixed (ISO 32000-1, Annex A). Viewers differ in what
+# they do after an operator with the wrong count (poppler stops drawing what follows in some cases),
+# so content with one is isolated in a Form XObject of its own.
+_ARITY = {
+	**dict.fromkeys(
+		[
+			b"q",
+			b"Q",
+			b"BT",
+			b"ET",
+			b"n",
+			b"f",
+			b"F",
+			b"f*",
+			b"B",
+			b"B*",
+			b"b",
+			b"b*",
+			b"S",
+			b"s",
+			b"W",
+			b"W*",
+		],
+		0,
+	),
+	**dict.fromkeys([b"h", b"T*", b"EMC", b"BX", b"EX", b"BI", b"ID", b"EI"], 0),
+	**dict.fromkeys([b"g", b"G", b"w", b"J", b"j", b"M", b"i", b"ri", b"gs", b"Do", b"sh", b"cs", b"CS"], 1),
+	**dict.fromkeys([b"Tc", b"Tw", b"Tz", b"TL", b"Tr", b"Ts", b"Tj", b"TJ", b"'", b"BMC", b"MP"], 1),
+	**dict.fromkeys([b"m", b"l", b"d", b"Td", b"TD", b"Tf", b"BDC", b"DP", b"d0"], 2),
+	**dict.fromkeys([b"rg", b"RG", b'"'], 3),
+	**dict.fromkeys([b"re", b"v", b"y", b"k", b"K"], 4),
+	**dict.fromkeys([b"cm", b"c", b"Tm", b"d1"], 6),
+}
+_VARIABLE = {b"sc", b"SC", b"scn", b"SCN"}
+_OPERANDS = {b"true", b"false", b"null"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +80,7 @@ class ContentBalance:
 	saves: int  # q to put in front so the content can never pop below our own saved state
 	restores: int  # Q to append to get back to that saved state
 	open_text: bool  # the content ends inside BT ... (no ET)
-	sound: bool  # the content ends between tokens (no open string, array, dictionary or image)
+	sound: bool  # well-formed: ends between tokens, every operator known and with its operand count
 
 	@property
 	def prefix(self) -> bytes:
@@ -56,7 +92,8 @@ class ContentBalance:
 
 
 def content_balance(data: bytes) -> ContentBalance:
-	"""The q/Q depth a content stream ends at, the lowest depth it pops to, and any open text object.
+	"""The q/Q depth a content stream ends at, the lowest depth it pops to, any open text object, and
+	whether it is well-formed.
 
 	Viewers ignore a Q with nothing saved; we put one q in front for each level the content pops below
 	its start, plus our own, so whatever it does, the same number of Q at the end restores the state the
@@ -65,38 +102,64 @@ def content_balance(data: bytes) -> ContentBalance:
 	depth = lowest = 0
 	text = False
 	nesting = 0  # open arrays and dictionaries
+	operands = 0
+	compatibility = 0  # inside BX ... EX unknown operators are allowed
+	sound = True
 	pos, end = 0, len(data)
+
+	def result(ok: bool) -> ContentBalance:
+		return ContentBalance(1 - lowest, 1 + depth - lowest, text, ok and nesting == 0)
+
 	while pos < end:
 		match = _TOKEN.search(data, pos)
 		if match is None:
 			break
 		token = match.group()
 		pos = match.end()
+		if token[:1] == b"%":
+			continue
 		if token == b"(":
 			pos = _skip_string(data, pos)
 			if pos < 0:
-				return ContentBalance(1 - lowest, 1 + depth - lowest, text, False)
+				return result(False)
+			operands += nesting == 0
 			continue
 		if token in (b"[", b"<<"):
 			nesting += 1
-		elif token in (b"]", b">>"):
+			continue
+		if token in (b"]", b">>"):
 			nesting = max(0, nesting - 1)
-		elif token in _BALANCE_OPS:
-			if token == b"q":
-				depth += 1
-			elif token == b"Q":
-				depth -= 1
-				lowest = min(lowest, depth)
-			elif token == b"BT":
-				text = True
-			elif token == b"ET":
-				text = False
-			else:  # BI: inline image data runs to the EI that follows whitespace
-				ei = re.compile(rb"\sEI(?=[\s%]|$)").search(data, pos)
-				if ei is None:
-					return ContentBalance(1 - lowest, 1 + depth - lowest, text, False)
-				pos = ei.end()
-	return ContentBalance(1 - lowest, 1 + depth - lowest, text, nesting == 0)
+			operands += nesting == 0
+			continue
+		if nesting or token[:1] in (b"/", b"<") or token in _OPERANDS or _NUMBER.fullmatch(token):
+			operands += nesting == 0
+			continue
+		# An operator.
+		arity = _ARITY.get(token)
+		if arity is None and token not in _VARIABLE and not compatibility:
+			sound = False
+		elif arity is not None and operands != arity:
+			sound = False
+		operands = 0
+		if token == b"q":
+			depth += 1
+		elif token == b"Q":
+			depth -= 1
+			lowest = min(lowest, depth)
+		elif token == b"BT":
+			text = True
+		elif token == b"ET":
+			text = False
+		elif token == b"BX":
+			compatibility += 1
+		elif token == b"EX":
+			compatibility = max(0, compatibility - 1)
+		elif token == b"BI":  # inline image data runs to the EI that follows whitespace
+			ei = _INLINE_IMAGE_END.search(data, pos)
+			if ei is None:
+				return result(False)
+			pos = ei.end()
+	return result(sound and operands == 0)
 
 
 def _skip_string(data: bytes, pos: int) -> int:
@@ -123,7 +186,7 @@ def _skip_string(data: bytes, pos: int) -> int:
 _SUBSET_TAG = re.compile(r"^/?[A-Z]{6}\+")
 # reportlab opens every page with "BT /F1 12 Tf 14.4 TL ET" (its initial Helvetica); nothing of ours
 # draws in it, so the preamble and the non-embedded font it names are dropped.
-_PREAMBLE = re.compile(rb"^\s*BT\s+/(F\d+)\s+[\d.]+\s+Tf\s+[\d.]+\s+TL\s+ET\s*")
+_PREAMBLE = re.compile(rb"^\s*(?:1 0 0 1 0 0 cm\s+)?BT\s+/(F\d+)\s+[\d.]+\s+Tf\s+[\d.]+\s+TL\s+ET\s*")
 _FONT_USE = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+[-\d.]+\s+Tf\b")
 
 
@@ -251,10 +314,15 @@ def overlay_pages(writer: Any, overlays: dict[int, tuple[bytes, Any]], contents:
 		name = f"/CrmSignOverlay{number}"
 		xobjects[generic.NameObject(name)] = writer.add_object(form)
 		merged[generic.NameObject("/XObject")] = xobjects
-		balance = content_balance(b"\n".join(stream.get_object().data for stream in own))
+		try:
+			data_of_page = b"\n".join(stream.get_object().data for stream in own)
+			balance = content_balance(data_of_page)
+		except Exception:  # a filter we cannot decode: viewers will not draw it either
+			data_of_page, balance = b"", ContentBalance(1, 1, False, True)
 		if not balance.sound:
-			# The content ends inside a string, array or image: whatever follows it in /Contents would
-			# be swallowed. Run it as a Form XObject of its own, where the viewer stops at its end.
+			# The content ends inside a string, array or image (whatever follows it in /Contents would
+			# be swallowed), or has an operator viewers may stumble on. Run it as a Form XObject of its
+			# own: the viewer parses it separately and restores the graphics state after it.
 			wrapped = generic.StreamObject(
 				{
 					generic.NameObject("/Type"): generic.NameObject("/XObject"),
@@ -262,7 +330,7 @@ def overlay_pages(writer: Any, overlays: dict[int, tuple[bytes, Any]], contents:
 					generic.NameObject("/BBox"): generic.ArrayObject(list(box)),
 					generic.NameObject("/Resources"): generic.DictionaryObject(dict(merged.items())),
 				},
-				stream_data=b"\n".join(stream.get_object().data for stream in own),
+				stream_data=data_of_page,
 			)
 			wrapped.compress()
 			page_name = f"/CrmSignPage{number}"
@@ -291,7 +359,9 @@ def _content_streams(page: Any) -> list[Any]:
 	streams = []
 	for item in items:
 		try:
-			if isinstance(item, generic.IndirectObject) and isinstance(item.get_object(), generic.StreamObject):
+			if isinstance(item, generic.IndirectObject) and isinstance(
+				item.get_object(), generic.StreamObject
+			):
 				streams.append(item)
 		except Exception:  # a reference to an object that is missing or unreadable
 			continue

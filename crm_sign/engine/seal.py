@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from .errors import CertificateError, InvalidPDFError, SealError
 from . import revision
+from .errors import CertificateError, InvalidPDFError, SealError
 from .pdf import read_pdf
 
 SEAL_FIELD = "CRMSignSeal"
@@ -255,7 +255,7 @@ def seal_pdf(
 			_append_pages(writer, append_pages)
 		out = signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(writer)
 	except Exception as e:  # pyhanko raises many types (PdfError, SigningError, network errors)
-		raise SealError(f"Could not seal the PDF: {e}")
+		raise SealError("The PDF could not be sealed.", code="seal_failed", detail=f"{type(e).__name__}: {e}")
 	return out.getvalue()
 
 
@@ -291,6 +291,51 @@ def _seal_field_name(writer) -> str:
 def is_seal_field(name: str | None) -> bool:
 	"""True for the field names crm_sign seals into."""
 	return bool(name) and re.fullmatch(rf"{SEAL_FIELD}\d*", name) is not None
+
+
+@functools.lru_cache(maxsize=1)
+def _trial_certificate() -> SealCertificate:
+	return generate_self_signed("crm_sign trial seal")
+
+
+@functools.lru_cache(maxsize=32)
+def trial_seal(pdf: bytes) -> None:
+	"""Stamp the first and last page, append a page and seal, as finalize will; raise if anything fails
+	or the result does not verify. Cached: a template sent to many records is tried once per process."""
+	from .fields import Box, Field, FieldValue
+	from .pdf import page_count, stamp
+
+	last = page_count(pdf) - 1
+	values = [
+		FieldValue(Field(f"trial{page}", page=page, box=Box(0.1, 0.1, 0.2, 0.05)), "—") for page in {0, last}
+	]
+	certificate = _trial_certificate()
+	sealed = seal_pdf(stamp(pdf, values), certificate, append_pages=_trial_page())
+	verdict = verify_pdf(sealed, certificate)
+	if not verdict.ok:
+		raise SealError(verdict.message, code="seal_failed")
+
+
+@functools.lru_cache(maxsize=1)
+def _trial_page() -> bytes:
+	from .samples import many_pages_pdf
+
+	return many_pages_pdf(1)
+
+
+def signatures_problem(pdf: bytes) -> str | None:
+	"""Why the signatures already in `pdf` do not all verify (intact and valid), or None when they do."""
+	from pyhanko.pdf_utils.reader import PdfFileReader
+
+	try:
+		signatures = list(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures)
+		for signature in signatures:
+			status = _validate(signature, [])
+			if not (status.intact and status.valid):
+				return f"signature {signature.field_name} is not intact or not valid"
+	except Exception as e:  # unreadable CMS, unsupported algorithms, a malformed signature dictionary
+		return f"{type(e).__name__}: {e}"[:300]
+	return None
 
 
 # ------------------------------------------------------------------------------------- verification

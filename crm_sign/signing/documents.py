@@ -16,7 +16,7 @@ from crm_sign.engine.errors import (
 )
 from crm_sign.engine.fieldmap import FieldMapContext, FormatSettings, resolve_fields
 from crm_sign.engine.fields import Box, Field, FieldType, FieldValue, FillerRole
-from crm_sign.engine.pdf import read_pdf
+from crm_sign.engine.pdf import prepare_pdf
 from crm_sign.signing.settings import site_variables
 
 FIELD_TYPES = {
@@ -62,8 +62,7 @@ def render_template_pdf(template, doc) -> bytes:
 			as_pdf=True,
 			no_letterhead=0,
 		)
-	check_pdf(data)
-	return data
+	return check_pdf(data)
 
 
 ANCHOR_OPENING = "{{"
@@ -81,14 +80,44 @@ def without_anchor_tags(doc):
 	return copy
 
 
-def check_pdf(data: bytes) -> None:
-	"""Translate the engine's PDF errors into clear messages for the user."""
+def check_pdf(data: bytes) -> bytes:
+	"""The document to send: `data` when sound, the repaired copy when qpdf can repair it. Anything else
+	is refused now, with a translated reason, rather than after the customer has signed."""
 	try:
-		read_pdf(data)
-	except EncryptedPDFError:
-		frappe.throw(_("The PDF is encrypted. Upload an unprotected copy."), title=_("Encrypted PDF"))
+		return prepare_pdf(data)
 	except InvalidPDFError as e:
-		frappe.throw(_("The file is not a readable PDF: {0}").format(str(e)), title=_("Invalid PDF"))
+		title = _("Encrypted PDF") if isinstance(e, EncryptedPDFError) else _("Unusable PDF")
+		frappe.throw(pdf_problem(e), title=title)
+
+
+def pdf_problem(error: SignEngineError) -> str:
+	"""The translated sentence for one of the engine's PDF problems (crm_sign.engine.pdf.PDF_PROBLEMS)."""
+	messages = {
+		"not_pdf": _("The file is not a PDF."),
+		"truncated": _("The PDF is truncated or incomplete."),
+		"damaged": _("The PDF is damaged and could not be repaired."),
+		"page_tree": _("The PDF's list of pages is damaged."),
+		"no_pages": _("The PDF has no pages."),
+		"encrypted": _("The PDF is encrypted or password-protected; upload an unprotected copy."),
+		"certificate_encrypted": _(
+			"The PDF is encrypted for particular recipients (certificate security); upload an unprotected copy."
+		),
+		"signed_damaged": _(
+			"The PDF carries signatures but its structure is damaged: repairing it would break them. "
+			"Ask the sender for an intact copy."
+		),
+		"no_changes": _(
+			"The PDF was certified with a signature that allows no changes, so it cannot be signed again."
+		),
+		"signature_invalid": _(
+			"A signature already in the PDF does not verify, so sealing it would look as if we had broken it. "
+			"Ask the sender for a correctly signed copy."
+		),
+		"unsupported": _("The PDF's internal structure is not supported and could not be repaired."),
+		"stamp_failed": _("The values could not be drawn into this PDF."),
+		"seal_failed": _("The PDF could not be sealed."),
+	}
+	return messages.get(getattr(error, "code", ""), _("The file is not a readable PDF."))
 
 
 def template_fields(template) -> list[Field]:

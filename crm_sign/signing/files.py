@@ -113,12 +113,15 @@ def attach_template_pdf(template) -> None:
 	).insert(ignore_permissions=True)
 
 
-def check_file_readable(file_url: str) -> None:
+def check_file_readable(file_url: str) -> str:
 	"""Refuse a file URL the current user may not read (a template must not point at another
-	document's private file: Frappe attaches whatever URL an Attach field holds on save)."""
+	document's private file: Frappe attaches whatever URL an Attach field holds on save). Returns the
+	name of a File with that URL the user may read."""
 	names = frappe.get_all("File", filters={"file_url": file_url}, pluck="name")
-	if not any(frappe.has_permission("File", "read", doc=name) for name in names):
+	readable = next((name for name in names if frappe.has_permission("File", "read", doc=name)), None)
+	if readable is None:
 		frappe.throw(
 			_("You cannot use the file {0}: it does not exist or you may not read it.").format(file_url),
 			frappe.PermissionError,
 		)
+	return readable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, cint, get_datetime, now_datetime
+from frappe.utils import add_to_date, cint, get_datetime, get_system_timezone, now_datetime
 
 from crm_sign.engine import finalize as engine_finalize
 from crm_sign.engine.certificate import AuditLine, CertificateInfo, SignerEvidence
@@ -82,7 +82,10 @@ def _seal(request) -> engine_finalize.FinalizeResult:
 		signed_sha256="",
 		company=frappe.defaults.get_global_default("company") or "",
 		completed_at=now_datetime(),
-		language="tr" if (request.language or "").startswith("tr") else "en",
+		language=request.language or "en",
+		# Printed once in each signer's page language; stored times are in the site's zone.
+		languages=[row.language for row in request.signers if row.status == "Signed" and row.get("language")],
+		time_zone=get_system_timezone(),
 		audit_head_hash=verify_request_chain(request.name, chain),
 		signers=[_evidence(request, row) for row in request.signers if row.status == "Signed"],
 		audit=[AuditLine(at=e.at, event=e.event, actor=e.actor) for e in chain],
@@ -160,12 +163,15 @@ def field_value(row) -> FieldValue:
 
 def _evidence(request, row) -> SignerEvidence:
 	# Company rows can only sign in their user's desk session (signer_session.require_signer_identity).
-	verified = _("desk login as {0}").format(row.user) if row.signer_role == "Company" else _("personal link")
+	# The engine words these in each certificate language (certificate.LABELS).
+	verified = "login" if row.signer_role == "Company" else "link"
 	if row.otp_verified:
-		verified += " + " + _("one-time code ({0})").format(_(request.otp_method))
+		verified += {"Email": "+email_otp", "SMS": "+sms_otp"}.get(request.otp_method, "+otp")
 	return SignerEvidence(
 		name=row.signer_name or "",
-		role=_(row.signer_role),
+		role=row.signer_role or "",
+		account=row.user or "",
+		language=row.get("language") or "",
 		email=row.email,
 		phone=row.mobile,
 		ip=row.ip_address,

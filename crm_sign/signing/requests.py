@@ -444,6 +444,8 @@ def record_signature(
 			"signed_on": now_datetime(),
 			"ip_address": ip,
 			"user_agent": user_agent,
+			# The page sends its language (_lang), so this is the one the signer read the document in.
+			"language": (getattr(frappe.local, "lang", None) or "en")[:10],
 			"signature_image": signature_image,
 			"document_sha256": document_sha256,
 			"values_sha256": digest,
@@ -514,7 +516,7 @@ def decline(request, row, reason: str) -> None:
 	request, row = locked_signer(request, row)
 	if link_state(request, row) != "open":
 		frappe.throw(_("This link can no longer be used."), title=_("Link closed"))
-	row.db_set("status", "Declined")
+	row.db_set({"status": "Declined", "language": (getattr(frappe.local, "lang", None) or "en")[:10]})
 	request.db_set({"status": "Declined", "declined_reason": reason[:1000]})
 	_close_todos(request)
 	log_event(

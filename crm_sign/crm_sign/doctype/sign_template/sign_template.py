@@ -78,9 +78,11 @@ class SignTemplate(Document):
 		if self.source_type == "Uploaded PDF" and not self.pdf_file:
 			frappe.throw(_("Attach the PDF file to be signed"))
 		if self.pdf_file and self.has_value_changed("pdf_file"):
+			from crm_sign.signing.documents import check_pdf
 			from crm_sign.signing.files import check_file_readable
 
-			check_file_readable(self.pdf_file)
+			# Refused now, with the reason, rather than when the first request is made from it.
+			check_pdf(frappe.get_doc("File", check_file_readable(self.pdf_file)).get_content())
 
 	def validate_fields(self):
 		for row in self.fields:
