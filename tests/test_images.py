@@ -70,8 +70,14 @@ def test_rejected(data, message):
 
 
 def test_truncated_jpeg_pixels():
+	"""Headers intact, pixel data cut short: only decoding the pixels notices."""
+	noisy = encode(Image.effect_noise((400, 300), 80).convert("RGB"), "JPEG", quality=90)
+	truncated = noisy[: len(noisy) * 2 // 3]
+	with Image.open(BytesIO(truncated)) as img:  # the precondition: opening and verify() pass
+		assert img.size == (400, 300)
+		img.verify()
 	with pytest.raises(InvalidImageError):
-		load_image(JPEG[:-200])
+		load_image(truncated)
 
 
 def test_size_limits():

@@ -254,3 +254,14 @@ def test_certificate_page_shows_the_seal_fingerprint(certificate):
 	info.seal_fingerprint, info.language = fingerprint, "en"
 	english = PdfReader(io.BytesIO(build_certificate(info))).pages[0].extract_text()
 	assert "Seal certificate SHA-256" in english and fingerprint in english.replace("\n", "")
+
+
+def test_an_earlier_round_sealed_by_another_company(certificate, others):
+	"""Another company's crm_sign sealed the first round; ours seals the second."""
+	theirs = seal_pdf(many_pages_pdf(1), others[0])
+	ours = seal_pdf(theirs, certificate)
+	assert ours.startswith(theirs)
+	assert verify_pdf(ours, certificate).ok  # the last seal, which covers everything, is ours
+	assert not verify_pdf(ours, others[0]).ok  # theirs does not cover what we added
+	verdict = verify_pdf(ours)  # without an anchor two sealers cannot be told from a forgery
+	assert not verdict.ok and "different certificates" in verdict.message

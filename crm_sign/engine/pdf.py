@@ -124,6 +124,8 @@ def read_pdf(data: bytes) -> PdfReader:
 	try:
 		reader = PdfReader(BytesIO(data), strict=False)
 		encrypted = reader.is_encrypted
+	except NotImplementedError as exc:  # pypdf knows only the password (standard) security handler
+		raise pdf_error("certificate_encrypted" if b"/Adobe.PubSec" in data else "encrypted", exc)
 	except Exception as exc:
 		raise pdf_error("damaged", exc)
 	if encrypted:
@@ -164,7 +166,7 @@ def prepare_pdf(data: bytes) -> bytes:
 	  - a certified PDF that allows no changes is refused.
 	Raises the engine's PDF errors.
 	"""
-	data = _pdf_bytes(data)
+	data = _without_padding(_pdf_bytes(data))
 	reader = read_pdf(data)
 	if _forbids_changes(reader):
 		raise pdf_error("no_changes")
@@ -186,6 +188,17 @@ def prepare_pdf(data: bytes) -> bytes:
 	if problem is not None:
 		raise pdf_error("unsupported", problem)
 	return repaired
+
+
+def _without_padding(data: bytes) -> bytes:
+	"""`data` without NULs and blanks after its last %%EOF (scanners and mail gateways pad files; qpdf
+	then no longer finds the end of the file). No signature covers them: a revision ends at its %%EOF."""
+	end = data.rfind(b"%%EOF")
+	tail = data[end + 5 :]
+	if end < 0 or not tail.strip(b"\x00\t\n\x0c\r ") == b"" or len(tail) <= 2:
+		return data
+	eol = b"\r\n" if tail.startswith(b"\r\n") else tail[:1] if tail[:1] in (b"\r", b"\n") else b"\n"
+	return data[: end + 5] + eol
 
 
 def _trial_seal_problem(data: bytes) -> Exception | None:

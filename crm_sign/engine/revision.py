@@ -185,8 +185,9 @@ def _skip_string(data: bytes, pos: int) -> int:
 
 _SUBSET_TAG = re.compile(r"^/?[A-Z]{6}\+")
 # reportlab opens every page with "BT /F1 12 Tf 14.4 TL ET" (its initial Helvetica); nothing of ours
-# draws in it, so the preamble and the non-embedded font it names are dropped.
-_PREAMBLE = re.compile(rb"^\s*(?:1 0 0 1 0 0 cm\s+)?BT\s+/(F\d+)\s+[\d.]+\s+Tf\s+[\d.]+\s+TL\s+ET\s*")
+# draws in it (tables repeat it for every cell), so those empty text objects and the non-embedded font
+# they name are dropped.
+_EMPTY_TEXT = re.compile(rb"BT\s+/([^\s/]+)\s+[\d.]+\s+Tf\s+[\d.]+\s+TL\s+ET\s*")
 _FONT_USE = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+[-\d.]+\s+Tf\b")
 
 
@@ -209,12 +210,11 @@ def drawn_pages(writer: Any, source: bytes) -> list[tuple[Any, Any, Any]]:
 		contents = page["/Contents"]
 		parts = contents if isinstance(contents, generic.ArrayObject) else [contents]
 		data = b"".join(part.get_object().data for part in parts)
-		preamble = _PREAMBLE.match(data)
-		if preamble:
-			data = data[preamble.end() :]
+		fonts = _get(resources, "/Font") or {}
+		unembedded = {key[1:].encode() for key in fonts if _get(fonts[key], "/FontDescriptor") is None}
+		data = _EMPTY_TEXT.sub(lambda m: b"" if m.group(1) in unembedded else m.group(0), data)
 		used = {match.group(1).decode("latin-1") for match in _FONT_USE.finditer(data)}
 		kept = generic.DictionaryObject({key: value for key, value in resources.items() if key != "/Font"})
-		fonts = _get(resources, "/Font")
 		if fonts:
 			kept[generic.NameObject("/Font")] = generic.DictionaryObject(
 				{key: fonts.raw_get(key) for key in fonts if key[1:] in used}

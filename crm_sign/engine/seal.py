@@ -372,8 +372,8 @@ def verify_pdf(pdf: bytes, trust: TrustAnchor | Iterable[TrustAnchor] | None = N
 
 	Every embedded signature must be intact and valid (earlier ones by others need not be trusted). The
 	last signature must be a crm_sign seal covering the whole file. A document sent again after it was
-	sealed carries one seal per round: all of them must come from the same certificate (or, with an
-	anchor, from trusted ones), and none may have been replaced in a later revision. `trust` is the
+	sealed carries one seal per round: without an anchor all of them must come from the same
+	certificate, with one the last must be trusted; none may have been replaced in a later revision. `trust` is the
 	site's public seal certificate (PEM/DER bytes or text, a SealCertificate) or its SHA-256
 	fingerprint, or a list of them (e.g. old and new certificate after a replacement). Without it the
 	verdict proves only that the file is unchanged since someone sealed it: anyone can seal a new file
@@ -432,7 +432,10 @@ def verify_pdf(pdf: bytes, trust: TrustAnchor | Iterable[TrustAnchor] | None = N
 		anchored and (fp in fingerprints or bool(statuses[signatures.index(s)].trusted))
 		for s, fp in zip(seals, seal_fingerprints, strict=True)
 	]
-	verdict.trusted = all(seal_trusted)
+	verdict.trusted = seal_trusted[-1]
+	# Earlier rounds may have been sealed by another certificate (another company's crm_sign, or ours
+	# before a renewal); with an anchor only the last seal, which covers everything, must be trusted.
+	# Without one, seals by different certificates are indistinguishable from a forger's second seal.
 	one_sealer = len(set(seal_fingerprints)) == 1 or verdict.trusted
 	last = signatures[-1]
 	coverage = getattr(getattr(status, "coverage", None), "name", "")
