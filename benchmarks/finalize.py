@@ -113,6 +113,7 @@ def run_cheapest(document: bytes, values, seal) -> bytes:
 	from pyhanko.sign import fields, signers
 
 	from crm_sign.engine.certificate import build_certificate
+	from crm_sign.engine.revision import page_tree
 	from crm_sign.engine.seal import SEAL_FIELD, _signer
 
 	name = generic.NameObject
@@ -120,16 +121,13 @@ def run_cheapest(document: bytes, values, seal) -> bytes:
 
 	def imported_pages(pdf: bytes):
 		reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-		pages = []
-		for index in range(int(reader.root["/Pages"]["/Count"])):
-			page_ref, resources = reader.find_page_for_modification(index)
-			page = page_ref.get_object()
-			pages.append((page["/Contents"].data, resources, page["/MediaBox"]))
+		pages = [(e.ref.get_object()["/Contents"].data, e.resources, e.mediabox) for e in page_tree(reader)]
 		holder = generic.ArrayObject([resources for _, resources, _ in pages])
 		holder.container_ref = reader.root_ref
 		imported = writer.import_object(holder)
 		return [(data, imported[i], box) for i, (data, _, box) in enumerate(pages)]
 
+	entries = page_tree(writer)  # one walk of the tree, not one per page
 	for index, (data, resources, box) in enumerate(imported_pages(_overlay(document, values))):
 		form = generic.StreamObject(
 			{
@@ -141,7 +139,7 @@ def run_cheapest(document: bytes, values, seal) -> bytes:
 			stream_data=data,
 		)
 		form.compress()
-		page_ref, page_resources = writer.find_page_for_modification(index)
+		page_ref, page_resources = entries[index].ref, entries[index].resources
 		page = page_ref.get_object()
 		merged = generic.DictionaryObject(dict(page_resources.items()))
 		merged[name("/XObject")] = generic.DictionaryObject({name("/Overlay"): writer.add_object(form)})

@@ -290,23 +290,28 @@ class PageGeometry:
 
 	@classmethod
 	def of(cls, page: PageObject) -> PageGeometry:
-		try:
-			media = _rect(page.mediabox)
-		except (ValueError, TypeError):  # no usable MediaBox: viewers show US Letter
-			media = revision.DEFAULT_MEDIABOX
-		try:
-			crop = _rect(page.cropbox) if "/CropBox" in page else media
-		except (ValueError, TypeError):
-			crop = media
+		"""The geometry of a pypdf page."""
+		return cls.from_boxes(
+			_box_or_none(lambda: page.mediabox),
+			_box_or_none(lambda: page.cropbox) if "/CropBox" in page else None,
+			page.get("/Rotate", 0),
+		)
+
+	@classmethod
+	def from_boxes(cls, mediabox: Any, cropbox: Any = None, rotate: Any = 0) -> PageGeometry:
+		"""The geometry from raw box arrays (None when missing or unusable) and a /Rotate value."""
+		media = _box_or_none(lambda: _rect(mediabox)) if mediabox is not None else None
+		media = media or revision.DEFAULT_MEDIABOX  # no usable MediaBox: viewers show US Letter
+		crop = (_box_or_none(lambda: _rect(cropbox)) if cropbox is not None else None) or media
 		# Viewers show the CropBox clipped to the MediaBox.
 		llx, lly = max(media[0], crop[0]), max(media[1], crop[1])
 		urx, ury = min(media[2], crop[2]), min(media[3], crop[3])
 		if urx - llx < 1 or ury - lly < 1:
 			llx, lly, urx, ury = media
 		if urx - llx < 1 or ury - lly < 1:
-			raise InvalidPDFError("A page has an empty MediaBox.")
+			raise InvalidPDFError("A page has an empty MediaBox.", code="page_tree")
 		try:
-			rotation = int(page.get("/Rotate", 0) or 0)
+			rotation = int(rotate or 0)
 		except (TypeError, ValueError):
 			rotation = 0
 		rotation = (round(rotation / 90) * 90) % 360
@@ -378,6 +383,13 @@ def invert(m: Matrix) -> Matrix:
 	return (a, b, c, d, -(m[4] * a + m[5] * c), -(m[4] * b + m[5] * d))
 
 
+def _box_or_none(read: Any) -> Any:
+	try:
+		return read()
+	except (ValueError, TypeError, IndexError, KeyError):
+		return None
+
+
 def _rect(r: Any) -> Rect:
 	vals = [float(v) for v in r]
 	return (min(vals[0], vals[2]), min(vals[1], vals[3]), max(vals[0], vals[2]), max(vals[1], vals[3]))
@@ -422,8 +434,16 @@ def stamp(pdf: bytes, values: list[FieldValue], *, hide: list[AnchorHit] | None 
 	an unusable image, and InvalidPDFError/EncryptedPDFError/EmptyPDFError for the document.
 	"""
 	source = _pdf_bytes(pdf)
-	reader = read_pdf(source)
-	count = len(reader.pages)
+	writer = revision_writer(source)
+	try:
+		entries = revision.page_tree(writer)
+	except SignEngineError:
+		raise
+	except Exception as exc:
+		raise pdf_error("page_tree", exc)
+	count = len(entries)
+	if count == 0:
+		raise pdf_error("no_pages")
 	by_page: dict[int, list[FieldValue]] = {}
 	for item in values:
 		f = item.field
@@ -448,35 +468,53 @@ def stamp(pdf: bytes, values: list[FieldValue], *, hide: list[AnchorHit] | None 
 	try:
 		contents: dict[int, bytes] = {}
 		covers: dict[int, list[AnchorHit]] = {}
+		reader = None  # pypdf, only to cut anchor tags out of content streams (when a request is made)
 		for page_no in pages:
 			hits = hide_by_page.get(page_no, [])
 			editable = [h for h in hits if getattr(h, "edit", None) is not None]
 			# A tag cut out of the content stream needs no cover, which could clip a tightly kerned
 			# neighbour; the others get a white rectangle.
-			edited = _blanked_content(reader, page_no, editable) if editable else None
+			edited = None
+			if editable:
+				reader = reader or read_pdf(source)
+				edited = _blanked_content(reader, page_no, editable)
 			if edited is not None:
 				contents[page_no] = edited
 			rest = [h for h in hits if not (edited is not None and getattr(h, "edit", None) is not None)]
 			if rest:
 				covers[page_no] = rest
 		drawn = sorted(set(by_page) | set(covers) | set(contents))
-		geometries = {p: PageGeometry.of(reader.pages[p]) for p in drawn}
+		geometries = {p: _geometry(entries[p]) for p in drawn}
 		overlay = _draw_overlay(drawn, geometries, by_page, covers, images)
-		return _append_overlays(source, drawn, overlay, contents)
+		forms = revision.drawn_pages(writer, overlay)
+		revision.overlay_pages(
+			writer, {page_no: forms[i][:2] for i, page_no in enumerate(drawn)}, contents, entries
+		)
+		return revision.write(writer)
 	except SignEngineError:
 		raise
 	except Exception as exc:
 		raise pdf_error("stamp_failed", exc)
 
 
-def _append_overlays(source: bytes, pages: list[int], overlay: bytes, contents: dict[int, bytes]) -> bytes:
-	"""One incremental revision on top of `source`: each overlay page drawn over its page."""
+def revision_writer(source: bytes) -> Any:
+	"""pyhanko's incremental writer on `source`, or the engine's error for a file it cannot open."""
 	from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-	writer = IncrementalPdfFileWriter(BytesIO(source), strict=False)
-	drawn = revision.drawn_pages(writer, overlay)
-	revision.overlay_pages(writer, {page_no: drawn[i][:2] for i, page_no in enumerate(pages)}, contents)
-	return revision.write(writer)
+	try:
+		writer = IncrementalPdfFileWriter(BytesIO(source), strict=False)
+		encrypted = writer.prev.encrypted
+	except Exception as exc:
+		if b"/Encrypt" in source:
+			raise pdf_error("certificate_encrypted" if b"/Adobe.PubSec" in source else "encrypted", exc)
+		raise pdf_error("damaged", exc)
+	if encrypted:
+		raise pdf_error("certificate_encrypted" if b"/Adobe.PubSec" in source else "encrypted")
+	return writer
+
+
+def _geometry(entry: Any) -> PageGeometry:
+	return PageGeometry.from_boxes(entry.mediabox, entry.cropbox, entry.rotate)
 
 
 def _blanked_content(reader: PdfReader, page_no: int, hits: list[AnchorHit]) -> bytes | None:

@@ -191,6 +191,56 @@ _EMPTY_TEXT = re.compile(rb"BT\s+/([^\s/]+)\s+[\d.]+\s+Tf\s+[\d.]+\s+TL\s+ET\s*"
 _FONT_USE = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+[-\d.]+\s+Tf\b")
 
 
+@dataclass(frozen=True)
+class PageEntry:
+	"""One page as the page tree gives it, inherited attributes resolved."""
+
+	ref: Any  # the page object's indirect reference
+	resources: Any  # its /Resources dictionary (own or inherited), possibly empty
+	mediabox: Any  # own or inherited /MediaBox, None when the tree has none
+	cropbox: Any = None  # own or inherited /CropBox
+	rotate: Any = 0  # own or inherited /Rotate
+
+
+def page_tree(reader: Any) -> list[PageEntry]:
+	"""Every page of a pyhanko reader or writer in order, in one walk of the page tree.
+
+	pyhanko's find_page_for_modification walks from the root for each page, which is quadratic on the
+	flat trees most generators write (a 1,000-page document: a million steps); this is linear.
+	"""
+	from pyhanko.pdf_utils import generic
+
+	pages: list[PageEntry] = []
+	seen: set[tuple[int, int]] = set()
+
+	def visit(node_ref: Any, inherited: dict[str, Any]) -> None:
+		node = node_ref.get_object()
+		inherited = {key: node[key] if key in node else value for key, value in inherited.items()}
+		if "/Kids" not in node:
+			pages.append(
+				PageEntry(
+					node_ref,
+					inherited["/Resources"],
+					inherited["/MediaBox"],
+					inherited["/CropBox"],
+					inherited["/Rotate"],
+				)
+			)
+			return
+		for kid in node["/Kids"]:
+			if not isinstance(kid, generic.IndirectObject):
+				raise InvalidPDFError("A page tree node has a direct child.", code="page_tree")
+			key = (kid.idnum, kid.generation)
+			if key in seen:
+				raise InvalidPDFError("The page tree has a cycle.", code="page_tree")
+			seen.add(key)
+			visit(kid, inherited)
+
+	start = {"/Resources": generic.DictionaryObject(), "/MediaBox": None, "/CropBox": None, "/Rotate": 0}
+	visit(reader.root.raw_get("/Pages"), start)
+	return pages
+
+
 def drawn_pages(writer: Any, source: bytes) -> list[tuple[Any, Any, Any]]:
 	"""Import every page of the reportlab PDF `source` into `writer`.
 
@@ -204,9 +254,8 @@ def drawn_pages(writer: Any, source: bytes) -> list[tuple[Any, Any, Any]]:
 
 	reader = PdfFileReader(io.BytesIO(source), strict=False)
 	pages = []
-	for index in range(int(reader.root["/Pages"]["/Count"])):
-		page_ref, resources = reader.find_page_for_modification(index)
-		page = page_ref.get_object()
+	for entry in page_tree(reader):
+		page, resources = entry.ref.get_object(), entry.resources
 		contents = page["/Contents"]
 		parts = contents if isinstance(contents, generic.ArrayObject) else [contents]
 		data = b"".join(part.get_object().data for part in parts)
@@ -219,7 +268,7 @@ def drawn_pages(writer: Any, source: bytes) -> list[tuple[Any, Any, Any]]:
 			kept[generic.NameObject("/Font")] = generic.DictionaryObject(
 				{key: fonts.raw_get(key) for key in fonts if key[1:] in used}
 			)
-		pages.append((data, kept, _inherited(page, "/MediaBox")))
+		pages.append((data, kept, entry.mediabox))
 	for _, resources, _ in pages:
 		fonts = _get(resources, "/Font") or {}
 		for key in fonts:
@@ -246,7 +295,7 @@ def _retag(font: Any) -> None:
 	)
 	if program is None:
 		return
-	digest = hashlib.sha256(program.encoded_data + repr(_get(font, "/Widths")).encode()).digest()
+	digest = hashlib.sha256(program.encoded_data + base.encode()).digest()
 	tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
 	name = generic.NameObject(f"/{tag}+{_SUBSET_TAG.sub('', base)}")
 	font[generic.NameObject("/BaseFont")] = name
@@ -258,23 +307,17 @@ def _get(dictionary: Any, key: str) -> Any:
 	return dictionary[key] if key in dictionary else None
 
 
-def _inherited(page: Any, key: str) -> Any:
-	node = page
-	for _ in range(64):  # a page tree with a cycle in /Parent must not hang us
-		if node is None:
-			break
-		if key in node:
-			return node[key]
-		node = _get(node, "/Parent")
-	return None
-
-
 # --------------------------------------------------------------------------------- page overlays
 
 DEFAULT_MEDIABOX = (0, 0, 612, 792)  # what viewers assume for a page without one (US Letter)
 
 
-def overlay_pages(writer: Any, overlays: dict[int, tuple[bytes, Any]], contents: dict[int, bytes]) -> None:
+def overlay_pages(
+	writer: Any,
+	overlays: dict[int, tuple[bytes, Any]],
+	contents: dict[int, bytes],
+	entries: list[PageEntry] | None = None,
+) -> None:
 	"""Draw each overlay (content bytes, imported resources) on top of page `index` of `writer`.
 
 	`contents` replaces a page's own content first (anchor tags cut out of it). The page's content is
@@ -282,10 +325,10 @@ def overlay_pages(writer: Any, overlays: dict[int, tuple[bytes, Any]], contents:
 	"""
 	from pyhanko.pdf_utils import generic
 
+	entries = entries if entries is not None else page_tree(writer)
 	for index, (data, resources) in sorted(overlays.items()):
-		page_ref, page_resources = writer.find_page_for_modification(index)
+		page_ref, page_resources, box = entries[index].ref, entries[index].resources, entries[index].mediabox
 		page = page_ref.get_object()
-		box = _inherited(page, "/MediaBox")
 		if box is None:
 			box = generic.ArrayObject([generic.NumberObject(v) for v in DEFAULT_MEDIABOX])
 			page[generic.NameObject("/MediaBox")] = box

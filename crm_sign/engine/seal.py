@@ -25,7 +25,7 @@ from cryptography.x509.oid import NameOID
 
 from . import revision
 from .errors import CertificateError, InvalidPDFError, SealError
-from .pdf import read_pdf
+from .pdf import read_pdf, revision_writer
 
 SEAL_FIELD = "CRMSignSeal"
 
@@ -233,16 +233,13 @@ def seal_pdf(
 	`append_pages` (a PDF, e.g. the certificate of completion) is added in the same incremental
 	revision as the seal, so the document is parsed and written once instead of twice.
 	"""
-	from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 	from pyhanko.sign import fields, signers, timestamps
 
-	read_pdf(pdf)  # our own error types for malformed, encrypted or empty input
-	if append_pages:
-		read_pdf(append_pages)
+	# Our own error types for malformed or encrypted input; the writer is the one the seal goes into.
+	writer = revision_writer(pdf)
 	signer = _signer(certificate.p12, certificate.password)
 	timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
 	try:
-		writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
 		meta = signers.PdfSignatureMetadata(
 			field_name=_seal_field_name(writer),
 			reason=reason or None,
@@ -274,7 +271,27 @@ def _append_pages(writer, extra: bytes) -> None:
 				generic.NameObject("/Contents"): writer.add_object(content),
 			}
 		)
-		writer.insert_page(page)
+		_append_page(writer, page)
+
+
+def _append_page(writer, page) -> None:
+	"""Add `page` as the last kid of the root /Pages node. pyhanko's insert_page walks the tree and
+	trips over some valid shapes (an indirect /Parent it does not resolve)."""
+	from pyhanko.pdf_utils import generic
+
+	pages_ref = writer.root.raw_get("/Pages")
+	pages = pages_ref.get_object()
+	kids_raw = pages.raw_get("/Kids")
+	kids = kids_raw.get_object()
+	page[generic.NameObject("/Parent")] = pages_ref
+	kids.append(writer.add_object(page))
+	if isinstance(kids_raw, generic.IndirectObject):
+		writer.mark_update(kids_raw)
+	pages[generic.NameObject("/Count")] = generic.NumberObject(int(pages["/Count"]) + 1)
+	if isinstance(pages_ref, generic.IndirectObject):
+		writer.mark_update(pages_ref)
+	else:  # a /Pages node written inside the catalog
+		writer.update_root()
 
 
 def _seal_field_name(writer) -> str:
