@@ -50,10 +50,13 @@ class Guest:
 	"""One browser: an IP, a user agent, its cookies, and calls through Frappe's request handler as
 	Guest (or as `user`, for a company signer signing in their desk session)."""
 
-	def __init__(self, ip: str | None = None, user_agent: str = PHONE_UA, user: str = "Guest"):
+	def __init__(
+		self, ip: str | None = None, user_agent: str = PHONE_UA, user: str = "Guest", lang: str = "en"
+	):
 		self.ip = ip or random_ip()
 		self.user_agent = user_agent
 		self.user = user
+		self.lang = lang  # what Frappe reads from the page's _lang for a real request
 		self.cookies: dict[str, str] = {}
 
 	def _request(self, method: str, path: str) -> None:
@@ -65,6 +68,7 @@ class Guest:
 			headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 		set_request(method=method, path=path, headers=headers)
 		frappe.local.request_ip = self.ip
+		frappe.local.lang = self.lang
 		frappe.local.response = frappe._dict()
 		frappe.local.message_log = []
 		frappe.local.cookie_manager = CookieManager()
@@ -83,6 +87,7 @@ class Guest:
 			return result
 		finally:
 			frappe.set_user("Administrator")
+			frappe.local.lang = "en"
 
 	def page(self, token: str) -> tuple[int, str]:
 		from frappe.website.serve import get_response
@@ -536,6 +541,25 @@ class TestGuestSigning(IntegrationTestCase):
 		status, html = Guest().page(token)
 		self.assertIn('data-state="completed"', html)
 		self.assertNotIn(PAYLOAD, html)
+
+	def test_the_certificate_speaks_each_signers_language(self):
+		"""The company signs in English in the desk, the customer in Turkish on the page: the certificate
+		is printed in both, with translated event names and every time carrying its offset."""
+		request = self.make_request(signing_order="Company first")
+		self.sign_as_company(request)
+		token = self.link_for(request, "Counterparty")
+		self.sign(Guest(lang="tr"), token, self.counterparty_values(request))
+		request.reload()
+		self.assertEqual(request.status, "Completed")
+		self.assertEqual(self.signer(request, "Counterparty").language, "tr")
+		self.assertEqual(self.signer(request, "Company").language, "en")
+		pages = [page.extract_text() for page in read_pdf(files.signed_document(request)).pages]
+		turkish = next(text for text in pages if "Tamamlanma Sertifikası" in text)
+		english = next(text for text in pages if "Certificate of Completion" in text)
+		self.assertIn("İmzalandı", turkish)  # the "signed" events, in Turkish
+		self.assertIn("Signed", english)
+		self.assertRegex(turkish, r"\d\d:\d\d:\d\d UTC[+-]\d\d:\d\d")
+		self.assertIn(frappe.utils.get_system_timezone(), english.replace("\n", ""))
 
 	def test_bad_signature_images_are_refused_clearly(self):
 		from PIL import Image

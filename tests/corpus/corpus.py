@@ -205,8 +205,11 @@ def rendered(path: str, page: int) -> tuple[int, int, bytes] | None:
 
 def without_overlays(path: str, target: str) -> None:
 	"""A copy of `path` whose crm_sign overlays draw nothing: what poppler shows without our stamp."""
+	import warnings
+
 	import pikepdf
 
+	warnings.simplefilter("ignore")  # pikepdf's notes on forms it copies; the copy is only rendered
 	with pikepdf.open(path) as pdf:
 		for page in pdf.pages:
 			xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
