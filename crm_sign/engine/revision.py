@@ -269,10 +269,14 @@ def drawn_pages(writer: Any, source: bytes) -> list[tuple[Any, Any, Any]]:
 				{key: fonts.raw_get(key) for key in fonts if key[1:] in used}
 			)
 		pages.append((data, kept, entry.mediabox))
+	retagged: set[int] = set()
 	for _, resources, _ in pages:
 		fonts = _get(resources, "/Font") or {}
 		for key in fonts:
-			_retag(fonts[key])
+			font = fonts[key]
+			if id(font) not in retagged:  # every overlay page shares the same font objects
+				retagged.add(id(font))
+				_retag(font)
 	# One import for all pages: pyhanko forgets its reference map between calls, which would copy the
 	# shared font once per page. The holder is marked as read from `reader`, which is where pyhanko
 	# looks for the document to import from.
@@ -295,9 +299,10 @@ def _retag(font: Any) -> None:
 	)
 	if program is None:
 		return
-	digest = hashlib.sha256(program.encoded_data + base.encode()).digest()
+	untagged = _SUBSET_TAG.sub("", base)
+	digest = hashlib.sha256(program.encoded_data + untagged.encode()).digest()  # the same on every call
 	tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
-	name = generic.NameObject(f"/{tag}+{_SUBSET_TAG.sub('', base)}")
+	name = generic.NameObject(f"/{tag}+{untagged}")
 	font[generic.NameObject("/BaseFont")] = name
 	descriptor[generic.NameObject("/FontName")] = name
 
