@@ -13,9 +13,11 @@ our drawing.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import re
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,7 +260,7 @@ def drawn_pages(writer: Any, source: bytes) -> list[tuple[Any, Any, Any]]:
 		page, resources = entry.ref.get_object(), entry.resources
 		contents = page["/Contents"]
 		parts = contents if isinstance(contents, generic.ArrayObject) else [contents]
-		data = b"".join(part.get_object().data for part in parts)
+		data = b"".join(stream_bytes(part.get_object()) for part in parts)
 		fonts = _get(resources, "/Font") or {}
 		unembedded = {key[1:].encode() for key in fonts if _get(fonts[key], "/FontDescriptor") is None}
 		data = _EMPTY_TEXT.sub(lambda m: b"" if m.group(1) in unembedded else m.group(0), data)
@@ -305,6 +307,28 @@ def _retag(font: Any) -> None:
 	name = generic.NameObject(f"/{tag}+{untagged}")
 	font[generic.NameObject("/BaseFont")] = name
 	descriptor[generic.NameObject("/FontName")] = name
+
+
+def stream_bytes(stream: Any) -> bytes:
+	"""A stream's decoded bytes. ASCII85 and Flate (what reportlab and most generators write) are decoded
+	with the standard library, several times faster than pyhanko's pure-Python ASCII85 decoder."""
+	filters = stream.get("/Filter")
+	names = [str(f) for f in filters] if isinstance(filters, list) else [str(filters)] if filters else []
+	if "/DecodeParms" not in stream and set(names) <= {"/ASCII85Decode", "/FlateDecode"}:
+		try:
+			data = stream.encoded_data
+			for name in names:
+				if name == "/ASCII85Decode":
+					end = data.find(b"~>")
+					data = base64.a85decode(
+						data[: end if end >= 0 else None].strip(), ignorechars=b" \t\n\r\x0c\x00"
+					)
+				else:
+					data = zlib.decompress(data)
+			return data
+		except (ValueError, zlib.error):
+			pass  # let pyhanko try, and report its error
+	return stream.data
 
 
 def _get(dictionary: Any, key: str) -> Any:
@@ -363,7 +387,7 @@ def overlay_pages(
 		xobjects[generic.NameObject(name)] = writer.add_object(form)
 		merged[generic.NameObject("/XObject")] = xobjects
 		try:
-			data_of_page = b"\n".join(stream.get_object().data for stream in own)
+			data_of_page = b"\n".join(stream_bytes(stream.get_object()) for stream in own)
 			balance = content_balance(data_of_page)
 		except Exception:  # a filter we cannot decode: viewers will not draw it either
 			data_of_page, balance = b"", ContentBalance(1, 1, False, True)
