@@ -283,6 +283,16 @@ class TestTriggers(AutomationTestCase):
 		sign_next(request, "Counterparty")
 		self.assertEqual(frappe.db.get_value("Opportunity", opp.name, "sales_stage"), NEGOTIATION)
 		self.assertEqual([r.template for r in requests_for(opp)], [self.template, next_template])
+		# The timeline says why the deal moved, in a line of its own (Opportunity does not track changes).
+		notes = frappe.get_all(
+			"Comment",
+			filters={"reference_doctype": "Opportunity", "reference_name": opp.name, "comment_type": "Info"},
+			pluck="content",
+		)
+		self.assertTrue(
+			any(f"to {NEGOTIATION} because {request.name} was signed by the customer" in n for n in notes),
+			notes,
+		)
 		self.assertEqual(frappe.db.get_value("Sign Request", request.name, "status"), "Partially Signed")
 
 	def test_signed_by_company_creates_a_todo(self):

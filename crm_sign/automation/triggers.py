@@ -142,10 +142,15 @@ def run_trigger(trigger: dict, request, event: str, label: str, signer=None) -> 
 	def act() -> tuple[str, str]:
 		status, detail = action(trigger, request, signer, label)
 		if trigger["action"] in CHANGES_RECORD:
+			# Its own line on the timeline, whether or not the doctype tracks changes: why the deal moved.
 			timeline_note(
 				request,
-				_("Sign automation rule {0}, as {1}: {2}").format(
-					rule_label(trigger), frappe.utils.get_fullname(frappe.session.user), detail
+				_("{0} because {1} was {2} (Sign automation rule {3}, as {4})").format(
+					detail,
+					request.name,
+					event_phrase(label),
+					rule_label(trigger),
+					frappe.utils.get_fullname(frappe.session.user),
 				),
 			)
 		return status, detail
@@ -177,6 +182,19 @@ def permission_refusal(trigger: dict, request) -> str | None:
 		)
 		return message.format(rule_label(trigger), user, _(request.reference_doctype), request.reference_name)
 	return None
+
+
+def event_phrase(label: str) -> str:
+	"""A trigger's event label as the end of "... because SIGN-0001 was ..."."""
+	phrases = {
+		"Viewed": _("viewed"),
+		"Signed by company": _("signed by the company"),
+		"Signed by counterparty": _("signed by the customer"),
+		"Completed": _("completed"),
+		"Declined": _("declined"),
+		"Expired": _("expired"),
+	}
+	return phrases.get(label, _(label))
 
 
 def rule_label(trigger: dict) -> str:
@@ -224,7 +242,13 @@ def run_workflow_action(workflow: dict, action: str, request, event: str) -> Non
 		status, detail = apply_action(request.reference_doctype, request.reference_name, action)
 		timeline_note(
 			request,
-			_("Workflow {0}, as {1}: {2}").format(workflow["name"], frappe.utils.get_fullname(user), detail),
+			_("{0} because {1} was {2} (Workflow {3}, as {4})").format(
+				detail,
+				request.name,
+				event_phrase(EVENT_LABELS[event]),
+				workflow["name"],
+				frappe.utils.get_fullname(user),
+			),
 		)
 		return status, detail
 

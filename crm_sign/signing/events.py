@@ -4,6 +4,9 @@
 Events: "viewed", "signed" (by any signer; `signer.signer_role` tells company from counterparty),
 "declined", "completed", "expired", "cancelled".
 
+Every status change is also a document event "on_change" of the Sign Request (`document_event`), so
+Frappe's own Webhooks, Notifications and Server Scripts on Sign Request work as for any doctype.
+
 Other apps subscribe with the hook `crm_sign_event` in their hooks.py:
     crm_sign_event = ["my_app.handlers.on_sign_event"]
 Each handler is called as `handler(request, event, signer)` where `signer` is the Sign Request Signer
@@ -29,3 +32,21 @@ def publish(request, event: str, signer=None) -> None:
 				reference_doctype="Sign Request",
 				reference_name=request.name,
 			)
+	document_event(request)
+
+
+def document_event(request) -> None:
+	"""Run the Sign Request's "on_change" document event after a status change.
+
+	The signing services write with db_set (a sent request is never saved again), which runs no
+	document event; without this, a Webhook or Notification on Sign Request would never fire. Frappe
+	sends a webhook once per request and transaction, with the request as it is at commit.
+	"""
+	try:
+		request.run_method("on_change")
+	except Exception:  # a subscriber's failure never undoes a signature
+		frappe.log_error(
+			title=f"Sign Request {request.name}: on_change subscribers failed",
+			reference_doctype="Sign Request",
+			reference_name=request.name,
+		)

@@ -245,6 +245,7 @@ def send_request(request) -> None:
 		frappe.throw(_("Sign Request {0} was already sent").format(request.name))
 	request.db_set({"status": "Sent", "sent_on": now_datetime()})
 	activate_next_signers(request)
+	events.document_event(request)
 
 
 def activate_next_signers(request) -> list:
