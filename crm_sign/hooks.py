@@ -17,7 +17,10 @@ app_include_css = ["/assets/crm_sign/css/crm_sign_desk.css"]
 boot_session = "crm_sign.boot.boot_session"
 
 # The public signing page: /sign/<token> renders www/sign.html.
-website_route_rules = [{"from_route": "/sign/<token>", "to_route": "sign"}]
+website_route_rules = [
+	{"from_route": "/sign/verify", "to_route": "sign_verify"},  # the public verify page
+	{"from_route": "/sign/<token>", "to_route": "sign"},
+]
 # Referrer-Policy: no-referrer and no caching on the signing page and its guest endpoints.
 after_request = ["crm_sign.signing.http_headers.after_request"]
 

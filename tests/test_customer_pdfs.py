@@ -262,3 +262,21 @@ def test_every_font_we_add_is_embedded_used_and_distinctly_tagged(seal):
 	# Each distinct subset has its own tag (the same tag twice would make viewers mix up glyphs).
 	tags = {name.split("+")[0] for name, _ in added}
 	assert len(tags) == len({program for _, program in added}) == len(added)
+
+
+# ---------------------------------------------------------------------------------- verification
+
+
+def test_the_verification_footer_is_on_every_page_and_drawn_once():
+	from crm_sign.engine.pdf import VerificationFooter
+
+	url = "https://crm.example.com/sign/verify?c=K7Q2M9XW4T23"
+	out = stamp(many_pages_pdf(3), [], footer=VerificationFooter(url))
+	reader = PdfReader(BytesIO(out))
+	assert all(url in page.extract_text().replace("\n", "") for page in reader.pages)
+	forms = {
+		str(xobject.get_object()["/Resources"]["/XObject"].keys())
+		for page in reader.pages
+		for xobject in page["/Resources"]["/XObject"].values()
+	}
+	assert len(forms) == 1  # every page's overlay uses the one footer form

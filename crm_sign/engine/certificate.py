@@ -93,6 +93,7 @@ LABELS: dict[str, dict[str, str]] = {
 		"r_approver": "Approver",
 		"v_login_as": "Desk login as {account}",
 		"time_zone": "Time zone",
+		"verify_at": "Verify at",
 		"e_created": "Created",
 		"e_sent": "Sent",
 		"e_delivery_failed": "Delivery failed",
@@ -160,6 +161,7 @@ LABELS: dict[str, dict[str, str]] = {
 		"r_approver": "Onaylayan",
 		"v_login_as": "{account} hesabıyla masaüstü oturumu",
 		"time_zone": "Saat dilimi",
+		"verify_at": "Doğrulama adresi",
 		"e_created": "Oluşturuldu",
 		"e_sent": "Gönderildi",
 		"e_delivery_failed": "İletilemedi",
@@ -289,6 +291,7 @@ class CertificateInfo:
 	# means `language` alone.
 	languages: list[str] = field(default_factory=list)
 	time_zone: str = "UTC"  # IANA name; naive times are in this zone, every time is shown with its offset
+	verify_url: str = ""  # the public verify page for this document: printed, and as a QR code on every page
 	# SHA-256 of the seal certificate: a reader compares it with the one `crm-sign verify` prints.
 	seal_fingerprint: str = ""
 
@@ -380,6 +383,8 @@ def _section(
 		summary.append((t["audit_head"], _p(info.audit_head_hash, styles["hash"])))
 	if info.seal_fingerprint:
 		summary.append((t["seal_fingerprint"], _p(info.seal_fingerprint, styles["hash"])))
+	if info.verify_url:
+		summary.append((t["verify_at"], _p(info.verify_url, styles["hash"])))
 	story.append(_kv_table(summary, styles))
 	story.append(Spacer(1, 7 * mm))
 
@@ -586,6 +591,18 @@ def _audit_table(
 	return table
 
 
+def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
+	from reportlab.graphics import renderPDF
+	from reportlab.graphics.barcode.qr import QrCodeWidget
+	from reportlab.graphics.shapes import Drawing
+
+	widget = QrCodeWidget(text, barLevel="M")
+	x0, y0, x1, y1 = widget.getBounds()
+	drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+	drawing.add(widget)
+	renderPDF.draw(drawing, canvas, x, y)
+
+
 class _Labels(Flowable):
 	"""Takes no space; tells the canvas which language the pages from here on are in."""
 
@@ -635,11 +652,16 @@ def _numbered_canvas(info: CertificateInfo, t: dict[str, str]) -> type[Canvas]:
 			self.setFillColor(MUTED)
 			self.drawString(left, height - 12 * mm, header[:120])
 			if company:
-				self.drawRightString(right, height - 12 * mm, company[:80])
+				# Left of the QR code when there is one.
+				self.drawRightString(
+					right - (12 * mm if info.verify_url else 0), height - 12 * mm, company[:80]
+				)
 			self.setStrokeColor(LINE)
 			self.setLineWidth(0.5)
 			self.line(left, 13 * mm, right, 13 * mm)
 			self.drawRightString(right, 9 * mm, labels["page"].format(page=number, pages=total))
+			if info.verify_url:  # the same QR code as in the document's footer, above the header line
+				_draw_qr(self, info.verify_url, right - 10 * mm, height - 13 * mm, 10 * mm)
 			self.drawString(left, 9 * mm, document if len(document) <= 90 else document[:89] + "…")
 			self.restoreState()
 

@@ -425,7 +425,23 @@ class TextEdit:
 	raw: bytes  # the whole original string, to check it is still the same operation
 
 
-def stamp(pdf: bytes, values: list[FieldValue], *, hide: list[AnchorHit] | None = None) -> bytes:
+@dataclass(frozen=True)
+class VerificationFooter:
+	"""A small footer for every page: a QR code of `url` and the URL in words, so anyone holding the
+	document (or a print of it) can check it on the site. The URL carries a random code, nothing
+	personal."""
+
+	url: str
+	label: str = "Verify this document:"
+
+
+def stamp(
+	pdf: bytes,
+	values: list[FieldValue],
+	*,
+	hide: list[AnchorHit] | None = None,
+	footer: VerificationFooter | None = None,
+) -> bytes:
 	"""Draw `values` into their field boxes and cover the anchor tags in `hide`; return the new PDF.
 
 	The result is `pdf` followed by one incremental revision (prepare_pdf first for a customer's file).
@@ -459,7 +475,7 @@ def stamp(pdf: bytes, values: list[FieldValue], *, hide: list[AnchorHit] | None 
 		if not 0 <= hit.page < count:
 			raise FieldPlacementError(f"Anchor {hit.tag} is on page {hit.page + 1}, beyond the document")
 		hide_by_page.setdefault(hit.page, []).append(hit)
-	pages = sorted(set(by_page) | set(hide_by_page))
+	pages = sorted(set(by_page) | set(hide_by_page) | (set(range(count)) if footer else set()))
 	if not pages:
 		return source
 
@@ -483,9 +499,9 @@ def stamp(pdf: bytes, values: list[FieldValue], *, hide: list[AnchorHit] | None 
 			rest = [h for h in hits if not (edited is not None and getattr(h, "edit", None) is not None)]
 			if rest:
 				covers[page_no] = rest
-		drawn = sorted(set(by_page) | set(covers) | set(contents))
+		drawn = sorted(set(by_page) | set(covers) | set(contents) | (set(range(count)) if footer else set()))
 		geometries = {p: _geometry(entries[p]) for p in drawn}
-		overlay = _draw_overlay(drawn, geometries, by_page, covers, images)
+		overlay = _draw_overlay(drawn, geometries, by_page, covers, images, footer)
 		forms = revision.drawn_pages(writer, overlay)
 		revision.overlay_pages(
 			writer, {page_no: forms[i][:2] for i, page_no in enumerate(drawn)}, contents, entries
@@ -563,9 +579,11 @@ def _draw_overlay(
 	by_page: dict[int, list[FieldValue]],
 	hide_by_page: dict[int, list[AnchorHit]],
 	images: dict[int, Any],
+	footer: VerificationFooter | None = None,
 ) -> bytes:
 	buf = BytesIO()
 	canvas = Canvas(buf, pageCompression=1, invariant=1)
+	footer_size = _define_footer(canvas, footer) if footer else None
 	for page_no in pages:
 		geo = geometries[page_no]
 		canvas.setPageSize((max(geo.urx, 1), max(geo.ury, 1)))
@@ -581,9 +599,48 @@ def _draw_overlay(
 			canvas.transform(*geo.view_to_user)
 			_draw_value(canvas, geo, item, images.get(id(item)))
 			canvas.restoreState()
+		if footer_size:
+			# Bottom right of the page as the viewer shows it, clear of the edge.
+			width, _height = geo.size
+			canvas.saveState()
+			canvas.transform(*geo.view_to_user)
+			canvas.translate(max(width - footer_size[0] - FOOTER_MARGIN, 0), FOOTER_MARGIN)
+			canvas.doForm(FOOTER_FORM)
+			canvas.restoreState()
 		canvas.showPage()
 	canvas.save()
 	return buf.getvalue()
+
+
+FOOTER_FORM = "CrmSignVerification"
+FOOTER_MARGIN = 8.0  # points from the page's edges
+FOOTER_QR = 34.0  # points: 12 mm, what phones read from a print
+
+
+def _define_footer(canvas: Canvas, footer: VerificationFooter) -> tuple[float, float]:
+	"""Draw the footer once as a reportlab form (one XObject shared by every page); return its size."""
+	from reportlab.graphics import renderPDF
+	from reportlab.graphics.barcode.qr import QrCodeWidget
+	from reportlab.graphics.shapes import Drawing
+
+	size = 6.0
+	lines = [footer.label, footer.url]
+	text_width = max(string_width(line, size) for line in lines)
+	width, height = text_width + 4 + FOOTER_QR, FOOTER_QR
+	canvas.beginForm(FOOTER_FORM, 0, 0, width, height)
+	canvas.setFillColorRGB(0.35, 0.38, 0.42)
+	canvas.setFont(FONT_REGULAR, size)
+	for index, line in enumerate(lines):
+		canvas.drawRightString(text_width, height / 2 + (0.6 - index * 1.4) * size, line)
+	widget = QrCodeWidget(footer.url, barLevel="M")
+	x0, y0, x1, y1 = widget.getBounds()
+	drawing = Drawing(
+		FOOTER_QR, FOOTER_QR, transform=[FOOTER_QR / (x1 - x0), 0, 0, FOOTER_QR / (y1 - y0), 0, 0]
+	)
+	drawing.add(widget)
+	renderPDF.draw(drawing, canvas, text_width + 4, 0)
+	canvas.endForm()
+	return width, height
 
 
 def _is_blank(value: Any) -> bool:

@@ -15,6 +15,7 @@ from crm_sign.signing.audit_log import chain_of, log_event, verify_request_chain
 from crm_sign.signing.documents import FIELD_TYPES, FILLED_BY
 from crm_sign.signing.seal_certificate import site_seal_certificate
 from crm_sign.signing.settings import allowed_timestamp_url
+from crm_sign.signing.verification import verify_url
 
 MAX_FINALIZE_ATTEMPTS = 5
 
@@ -86,6 +87,7 @@ def _seal(request) -> engine_finalize.FinalizeResult:
 		# Printed once in each signer's page language; stored times are in the site's zone.
 		languages=[row.language for row in request.signers if row.status == "Signed" and row.get("language")],
 		time_zone=get_system_timezone(),
+		verify_url=verify_url(request.verify_code) if request.get("verify_code") else "",
 		audit_head_hash=verify_request_chain(request.name, chain),
 		signers=[_evidence(request, row) for row in request.signers if row.status == "Signed"],
 		audit=[AuditLine(at=e.at, event=e.event, actor=e.actor) for e in chain],

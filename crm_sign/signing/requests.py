@@ -27,6 +27,7 @@ from crm_sign.signing.documents import (
 from crm_sign.signing.recipients import Recipient, find_recipient, require_contact
 from crm_sign.signing.settings import contact_fields, get_settings, token_secret
 from crm_sign.signing.signer_fields import plain_text
+from crm_sign.signing.verification import new_verify_code, verification_footer
 
 SIGNING_ROLES = ("Company", "Counterparty")
 
@@ -80,8 +81,11 @@ def create_sign_request(
 	fields, hits = place_fields(template_fields(template), rendered)
 	prefilled = prefilled_values(doc, fields)
 	values = {value.field.name: value.value for value in prefilled}
-	# The signer sees, and the original hash covers, the document with the record's values in it.
-	pdf = stamp(rendered, prefilled, hide=hits)
+	# The signer sees, and the original hash covers, the document with the record's values in it and
+	# the verification footer on every page (so what is sealed is what they saw).
+	language = template.language or frappe.local.lang
+	verify_code = new_verify_code()
+	pdf = stamp(rendered, prefilled, hide=hits, footer=verification_footer(verify_code, language))
 
 	request = frappe.new_doc("Sign Request")
 	request.update(
@@ -93,7 +97,8 @@ def create_sign_request(
 			"channel": channel,
 			"signing_order": template.signing_order or settings.signing_order or "Company first",
 			"otp_method": template.otp_method or settings.otp_method or "None",
-			"language": template.language or frappe.local.lang,
+			"language": language,
+			"verify_code": verify_code,
 			"original_sha256": sha256_hex(pdf),
 			"expires_on": add_days(
 				now_datetime(), cint(template.link_lifetime_days or settings.link_lifetime_days or 14)
