@@ -197,3 +197,41 @@ export const TEMPLATE_FIELDS = [
 		required: 1,
 	},
 ];
+
+/** frappe.xcall in a desk `page`; fails the test with the server's message. */
+export async function xcall(page, method, args = {}) {
+	const r = await page.evaluate(
+		async ([m, a]) => {
+			try {
+				return { ok: true, message: await frappe.xcall(m, a) };
+			} catch (e) {
+				return { ok: false, error: String(e && (e.message || e)) };
+			}
+		},
+		[method, args]
+	);
+	if (!r.ok) throw new Error(`${method} failed: ${r.error}`);
+	return r.message;
+}
+
+/** Upload `bytes` as a private File from a desk `page`; returns its file_url. */
+export function uploadPrivateFile(page, bytes, name = "upload.pdf") {
+	return page.evaluate(
+		async ([data, fileName]) => {
+			const form = new FormData();
+			form.append(
+				"file",
+				new Blob([new Uint8Array(data)], { type: "application/pdf" }),
+				fileName
+			);
+			form.append("is_private", "1");
+			const r = await fetch("/api/method/upload_file", {
+				method: "POST",
+				body: form,
+				headers: { "X-Frappe-CSRF-Token": frappe.csrf_token, Accept: "application/json" },
+			});
+			return (await r.json()).message.file_url;
+		},
+		[Array.from(bytes), name]
+	);
+}

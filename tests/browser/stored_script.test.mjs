@@ -24,7 +24,9 @@ import {
 	login,
 	SHOTS,
 	TEMPLATE_FIELDS,
+	uploadPrivateFile,
 	USER,
+	xcall,
 } from "./fixtures.mjs";
 
 const STAMP = Date.now().toString(36);
@@ -46,20 +48,7 @@ describe("stored script from a guest", { timeout: 300_000 }, () => {
 	let signed;
 	let declined;
 
-	const call = async (method, args = {}) => {
-		const r = await page.evaluate(
-			async ([m, a]) => {
-				try {
-					return { ok: true, message: await frappe.xcall(m, a) };
-				} catch (e) {
-					return { ok: false, error: String(e && (e.message || e)) };
-				}
-			},
-			[method, args]
-		);
-		assert.ok(r.ok, `${method} failed: ${r.error}`);
-		return r.message;
-	};
+	const call = (method, args = {}) => xcall(page, method, args);
 
 	// The counterparty's link from the request's invitations (the company is invited too).
 	async function counterpartyLink(request) {
@@ -113,21 +102,7 @@ describe("stored script from a guest", { timeout: 300_000 }, () => {
 			extraHTTPHeaders: { "User-Agent": USER_AGENT },
 		});
 
-		const fileUrl = await page.evaluate(async (data) => {
-			const form = new FormData();
-			form.append(
-				"file",
-				new Blob([new Uint8Array(data)], { type: "application/pdf" }),
-				"x.pdf"
-			);
-			form.append("is_private", "1");
-			const r = await fetch("/api/method/upload_file", {
-				method: "POST",
-				body: form,
-				headers: { "X-Frappe-CSRF-Token": frappe.csrf_token, Accept: "application/json" },
-			});
-			return (await r.json()).message.file_url;
-		}, Array.from(contractPdf()));
+		const fileUrl = await uploadPrivateFile(page, contractPdf(), "x.pdf");
 		const template = await call("frappe.client.insert", {
 			doc: {
 				doctype: "Sign Template",

@@ -22,7 +22,9 @@ import {
 	login,
 	SHOTS,
 	TEMPLATE_FIELDS,
+	uploadPrivateFile,
 	USER,
+	xcall,
 } from "./fixtures.mjs";
 
 const STAMP = Date.now().toString(36);
@@ -38,20 +40,7 @@ describe("the public verify page", { timeout: 300_000 }, () => {
 	let sealed;
 	const pageErrors = [];
 
-	const call = async (method, args = {}) => {
-		const r = await desk.evaluate(
-			async ([m, a]) => {
-				try {
-					return { ok: true, message: await frappe.xcall(m, a) };
-				} catch (e) {
-					return { ok: false, error: String(e && (e.message || e)) };
-				}
-			},
-			[method, args]
-		);
-		assert.ok(r.ok, `${method} failed: ${r.error}`);
-		return r.message;
-	};
+	const call = (method, args = {}) => xcall(desk, method, args);
 
 	async function post(context, method, form, headers = {}) {
 		const r = await context.post(`${BASE}/api/method/crm_sign.api.guest.${method}`, {
@@ -100,21 +89,7 @@ describe("the public verify page", { timeout: 300_000 }, () => {
 		).newPage();
 		phone.on("pageerror", (e) => pageErrors.push(e.message));
 
-		const fileUrl = await desk.evaluate(async (data) => {
-			const form = new FormData();
-			form.append(
-				"file",
-				new Blob([new Uint8Array(data)], { type: "application/pdf" }),
-				"v.pdf"
-			);
-			form.append("is_private", "1");
-			const r = await fetch("/api/method/upload_file", {
-				method: "POST",
-				body: form,
-				headers: { "X-Frappe-CSRF-Token": frappe.csrf_token, Accept: "application/json" },
-			});
-			return (await r.json()).message.file_url;
-		}, Array.from(contractPdf()));
+		const fileUrl = await uploadPrivateFile(desk, contractPdf(), "verify.pdf");
 		const template = await call("frappe.client.insert", {
 			doc: {
 				doctype: "Sign Template",
