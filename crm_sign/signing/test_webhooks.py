@@ -64,6 +64,7 @@ class TestSignRequestWebhooks(IntegrationTestCase):
 		self.webhook = frappe.get_doc(
 			{
 				"doctype": "Webhook",
+				"name": f"crm_sign test {frappe.generate_hash(length=8)}",  # named by prompt in some versions
 				"webhook_doctype": "Sign Request",
 				"webhook_docevent": "on_change",
 				"enabled": 1,

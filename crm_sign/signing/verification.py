@@ -34,7 +34,7 @@ def new_verify_code() -> str:
 def verify_url(code: str) -> str:
 	from crm_sign.signing.requests import site_url
 
-	return f"{site_url()}/sign/verify?c={code}"
+	return site_url(f"/sign/verify?c={code}")  # from the site's configuration, never the Host header
 
 
 def verification_footer(code: str, language: str | None) -> VerificationFooter:
@@ -80,11 +80,17 @@ def _verdict(data: bytes, request_name: str | None) -> dict[str, Any]:
 		"signatures": verdict.signatures,
 		"sha256": sha256_hex(data),
 		"sealed_at": frappe.utils.format_datetime(verdict.signed_at) if verdict.signed_at else "",
-		"site": frappe.utils.get_url(),
+		"site": _site(),
 	}
 	if verdict.ok and request_name:
 		result["request"] = _request_details(request_name)
 	return result
+
+
+def _site() -> str:
+	from crm_sign.signing.requests import site_url
+
+	return site_url("/")
 
 
 def _state(verdict) -> str:
