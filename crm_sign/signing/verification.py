@@ -9,6 +9,7 @@ uploaded bytes are exactly a sealed file of this site, which request, document, 
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from typing import Any
 
@@ -79,12 +80,23 @@ def _verdict(data: bytes, request_name: str | None) -> dict[str, Any]:
 		"whole_file": bool(verdict.covers_whole_file),
 		"signatures": verdict.signatures,
 		"sha256": sha256_hex(data),
-		"sealed_at": frappe.utils.format_datetime(verdict.signed_at) if verdict.signed_at else "",
+		"sealed_at": _local_time(verdict.signed_at),
 		"site": _site(),
 	}
 	if verdict.ok and request_name:
 		result["request"] = _request_details(request_name)
 	return result
+
+
+def _local_time(moment) -> str:
+	"""A seal's time (UTC) in the site's time zone, as the request's own times are shown."""
+	if not moment:
+		return ""
+	from frappe.utils.data import convert_utc_to_system_timezone
+
+	if moment.tzinfo is not None:  # Frappe's converter takes a naive UTC time
+		moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+	return frappe.utils.format_datetime(convert_utc_to_system_timezone(moment).replace(tzinfo=None))
 
 
 def _site() -> str:
