@@ -22,6 +22,8 @@ no_cache = 1
 sitemap = 0
 
 LANGUAGES = ("en", "tr")
+# pdf.js 4 (ES modules, served as .js: some web servers do not know .mjs); see public/js/lib/pdfjs.
+PDFJS = "/assets/crm_sign/js/lib/pdfjs/4.10.38"
 
 # Every text the page shows, in English; sign.js translates them with __() from the dicts below.
 PAGE_STRINGS = (
@@ -142,8 +144,8 @@ def get_context(context) -> dict:
 			"consent_text": get_settings().consent_text or "",
 			# A company signer signs in their desk session, whose POSTs need the CSRF token.
 			"csrf_token": get_csrf_token() if frappe.session.user != "Guest" else "",
-			"pdfjs": "/assets/crm_sign/js/lib/pdfjs/pdf.min.js",
-			"pdfjs_worker": "/assets/crm_sign/js/lib/pdfjs/pdf.worker.min.js",
+			"pdfjs": f"{PDFJS}/pdf.min.js",
+			"pdfjs_worker": f"{PDFJS}/pdf.worker.min.js",
 		}
 	)
 	return context

@@ -556,20 +556,11 @@
 		);
 	}
 
-	function loadScript(src) {
-		return new Promise((resolve, reject) => {
-			if (window.pdfjsLib) return resolve();
-			const el = document.createElement("script");
-			el.src = src;
-			el.onload = resolve;
-			el.onerror = reject;
-			document.head.append(el);
-		});
-	}
+	let pdfjsLib = null; // pdf.js 4 is an ES module, imported on first use
 
 	async function loadPdf(container, status) {
 		try {
-			await loadScript(boot.pdfjs);
+			pdfjsLib = pdfjsLib || (await import(boot.pdfjs));
 			pdfjsLib.GlobalWorkerOptions.workerSrc = boot.pdfjs_worker;
 			if (!app.pdf) {
 				app.pdf = await pdfjsLib.getDocument({

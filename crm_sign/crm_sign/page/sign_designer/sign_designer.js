@@ -8,7 +8,7 @@
 
 frappe.provide("crm_sign.designer");
 
-const PDFJS_PATH = "/assets/crm_sign/js/lib/pdfjs/";
+const PDFJS_PATH = "/assets/crm_sign/js/lib/pdfjs/4.10.38/"; // ES modules, see lib/pdfjs/README.md
 const API = "crm_sign.api.designer.";
 
 // Default box per type, relative to an A4 page (width, height); the checkbox is kept square on drop.
@@ -306,14 +306,14 @@ crm_sign.designer.Designer = class Designer {
 	}
 
 	async load_pdf(url) {
-		await frappe.require(PDFJS_PATH + "pdf.min.js");
-		const pdfjs = window.pdfjsLib;
+		const pdfjs = await import(PDFJS_PATH + "pdf.min.js");
 		pdfjs.GlobalWorkerOptions.workerSrc = PDFJS_PATH + "pdf.worker.min.js";
 		if (this.pdf) this.pdf.destroy();
 		this.pdf = null;
 		this.$pages.html(`<div class="csd-loading text-muted">${esc(__("Loading..."))}</div>`);
 		try {
-			// isEvalSupported: false keeps fonts from being compiled to code (CVE-2024-4367).
+			// pdf.js 4.2.67+ fixes CVE-2024-4367; isEvalSupported: false keeps fonts from being compiled
+			// to code all the same.
 			this.pdf = await pdfjs.getDocument({
 				url,
 				isEvalSupported: false,
