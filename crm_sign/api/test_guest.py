@@ -554,8 +554,11 @@ class TestGuestSigning(IntegrationTestCase):
 		self.assertEqual(self.signer(request, "Counterparty").language, "tr")
 		self.assertEqual(self.signer(request, "Company").language, "en")
 		pages = [page.extract_text() for page in read_pdf(files.signed_document(request)).pages]
-		turkish = next(text for text in pages if "Tamamlanma Sertifikası" in text)
-		english = next(text for text in pages if "Certificate of Completion" in text)
+		first_tr = next(i for i, text in enumerate(pages) if "Tamamlanma Sertifikası" in text)
+		first_en = next(i for i, text in enumerate(pages) if "Certificate of Completion" in text)
+		# One section per language (in the order of the signer rows); a section may take several pages.
+		turkish = "\n".join(pages[first_tr : first_en if first_tr < first_en else None])
+		english = "\n".join(pages[first_en : first_tr if first_en < first_tr else None])
 		self.assertIn("İmzalandı", turkish)  # the "signed" events, in Turkish
 		self.assertIn("Signed", english)
 		self.assertRegex(turkish, r"\d\d:\d\d:\d\d UTC[+-]\d\d:\d\d")
