@@ -33,6 +33,7 @@ from reportlab.platypus import (
 )
 
 from .fonts import FONT_BOLD, FONT_REGULAR, register_fonts
+from .pdf import draw_qr
 
 NAVY = colors.HexColor("#1f3b63")
 MUTED = colors.HexColor("#5b6472")
@@ -591,18 +592,6 @@ def _audit_table(
 	return table
 
 
-def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
-	from reportlab.graphics import renderPDF
-	from reportlab.graphics.barcode.qr import QrCodeWidget
-	from reportlab.graphics.shapes import Drawing
-
-	widget = QrCodeWidget(text, barLevel="M")
-	x0, y0, x1, y1 = widget.getBounds()
-	drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-	drawing.add(widget)
-	renderPDF.draw(drawing, canvas, x, y)
-
-
 class _Labels(Flowable):
 	"""Takes no space; tells the canvas which language the pages from here on are in."""
 
@@ -661,7 +650,7 @@ def _numbered_canvas(info: CertificateInfo, t: dict[str, str]) -> type[Canvas]:
 			self.line(left, 13 * mm, right, 13 * mm)
 			self.drawRightString(right, 9 * mm, labels["page"].format(page=number, pages=total))
 			if info.verify_url:  # the same QR code as in the document's footer, above the header line
-				_draw_qr(self, info.verify_url, right - 10 * mm, height - 13 * mm, 10 * mm)
+				draw_qr(self, info.verify_url, right - 10 * mm, height - 13 * mm, 10 * mm)
 			self.drawString(left, 9 * mm, document if len(document) <= 90 else document[:89] + "…")
 			self.restoreState()
 

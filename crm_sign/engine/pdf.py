@@ -125,7 +125,7 @@ def read_pdf(data: bytes) -> PdfReader:
 		reader = PdfReader(BytesIO(data), strict=False)
 		encrypted = reader.is_encrypted
 	except NotImplementedError as exc:  # pypdf knows only the password (standard) security handler
-		raise pdf_error("certificate_encrypted" if b"/Adobe.PubSec" in data else "encrypted", exc)
+		raise _encrypted_error(data, exc)
 	except Exception as exc:
 		raise pdf_error("damaged", exc)
 	if encrypted:
@@ -195,7 +195,7 @@ def _without_padding(data: bytes) -> bytes:
 	then no longer finds the end of the file). No signature covers them: a revision ends at its %%EOF."""
 	end = data.rfind(b"%%EOF")
 	tail = data[end + 5 :]
-	if end < 0 or not tail.strip(b"\x00\t\n\x0c\r ") == b"" or len(tail) <= 2:
+	if end < 0 or tail.strip(b"\x00\t\n\x0c\r ") or len(tail) <= 2:
 		return data
 	eol = b"\r\n" if tail.startswith(b"\r\n") else tail[:1] if tail[:1] in (b"\r", b"\n") else b"\n"
 	return data[: end + 5] + eol
@@ -523,12 +523,15 @@ def revision_writer(source: bytes) -> Any:
 		writer = IncrementalPdfFileWriter(BytesIO(source), strict=False)
 		encrypted = writer.prev.encrypted
 	except Exception as exc:
-		if b"/Encrypt" in source:
-			raise pdf_error("certificate_encrypted" if b"/Adobe.PubSec" in source else "encrypted", exc)
-		raise pdf_error("damaged", exc)
+		raise _encrypted_error(source, exc) if b"/Encrypt" in source else pdf_error("damaged", exc)
 	if encrypted:
-		raise pdf_error("certificate_encrypted" if b"/Adobe.PubSec" in source else "encrypted")
+		raise _encrypted_error(source)
 	return writer
+
+
+def _encrypted_error(data: bytes, exc: BaseException | None = None) -> InvalidPDFError:
+	"""An encrypted file a library could not open: by certificate (public key) or by password."""
+	return pdf_error("certificate_encrypted" if b"/Adobe.PubSec" in data else "encrypted", exc)
 
 
 def _geometry(entry: Any) -> PageGeometry:
@@ -621,10 +624,6 @@ FOOTER_QR = 34.0  # points: 12 mm, what phones read from a print
 
 def _define_footer(canvas: Canvas, footer: VerificationFooter) -> tuple[float, float]:
 	"""Draw the footer once as a reportlab form (one XObject shared by every page); return its size."""
-	from reportlab.graphics import renderPDF
-	from reportlab.graphics.barcode.qr import QrCodeWidget
-	from reportlab.graphics.shapes import Drawing
-
 	size = 6.0
 	lines = [footer.label, footer.url]
 	text_width = max(string_width(line, size) for line in lines)
@@ -634,15 +633,22 @@ def _define_footer(canvas: Canvas, footer: VerificationFooter) -> tuple[float, f
 	canvas.setFont(FONT_REGULAR, size)
 	for index, line in enumerate(lines):
 		canvas.drawRightString(text_width, height / 2 + (0.6 - index * 1.4) * size, line)
-	widget = QrCodeWidget(footer.url, barLevel="M")
-	x0, y0, x1, y1 = widget.getBounds()
-	drawing = Drawing(
-		FOOTER_QR, FOOTER_QR, transform=[FOOTER_QR / (x1 - x0), 0, 0, FOOTER_QR / (y1 - y0), 0, 0]
-	)
-	drawing.add(widget)
-	renderPDF.draw(drawing, canvas, text_width + 4, 0)
+	draw_qr(canvas, footer.url, text_width + 4, 0, FOOTER_QR)
 	canvas.endForm()
 	return width, height
+
+
+def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
+	"""A QR code of `text`, `size` points square, its lower left corner at (x, y)."""
+	from reportlab.graphics import renderPDF
+	from reportlab.graphics.barcode.qr import QrCodeWidget
+	from reportlab.graphics.shapes import Drawing
+
+	widget = QrCodeWidget(text, barLevel="M")
+	x0, y0, x1, y1 = widget.getBounds()
+	drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+	drawing.add(widget)
+	renderPDF.draw(drawing, canvas, x, y)
 
 
 def _is_blank(value: Any) -> bool:

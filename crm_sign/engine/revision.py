@@ -450,9 +450,7 @@ def _compressed(data: bytes) -> Any:
 
 
 def write(writer: Any) -> bytes:
+	"""The writer's document with its new revision (the caller turns failures into its own error)."""
 	out = io.BytesIO()
-	try:
-		writer.write(out)
-	except Exception as exc:
-		raise InvalidPDFError(f"The PDF could not be written ({type(exc).__name__}).") from exc
+	writer.write(out)
 	return out.getvalue()
