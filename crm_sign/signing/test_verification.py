@@ -13,7 +13,14 @@ from crm_sign.engine.pdf import read_pdf
 from crm_sign.engine.samples import many_pages_pdf
 from crm_sign.engine.seal import generate_self_signed, seal_pdf
 from crm_sign.signing import files, requests
-from crm_sign.signing.verification import verdict_for_code, verdict_for_file, verify_url
+from crm_sign.signing.client import TooManyRequestsError
+from crm_sign.signing.verification import (
+	CHECKS_PER_IP,
+	check_rate,
+	verdict_for_code,
+	verdict_for_file,
+	verify_url,
+)
 from crm_sign.tests.fixtures import ensure_outgoing_email_account, make_lead, make_template, sign_everyone
 
 
@@ -76,3 +83,13 @@ class TestVerification(IntegrationTestCase):
 		self.assertEqual(verdict["request"]["name"], self.request.name)
 		self.assertEqual(verdict_for_code("ZZZZZZZZZZZZ"), {"state": "unknown"})
 		self.assertEqual(verdict_for_code(""), {"state": "unknown"})
+
+	def test_guessing_codes_is_rate_limited_per_address(self):
+		frappe.local.request_ip = f"198.51.100.{frappe.generate_hash(length=4)}"  # an address of its own
+		try:
+			for _ in range(CHECKS_PER_IP):
+				check_rate()
+			with self.assertRaises(TooManyRequestsError):
+				check_rate()
+		finally:
+			frappe.local.request_ip = None

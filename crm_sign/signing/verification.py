@@ -52,7 +52,9 @@ def verdict_for_file(data: bytes) -> dict[str, Any]:
 		frappe.throw(_("Choose a PDF file to check."))
 	if len(data) > MAX_UPLOAD:
 		frappe.throw(_("The file is larger than {0} MB.").format(MAX_UPLOAD // (1024 * 1024)))
-	return _verdict(data, frappe.db.get_value("Sign Request", {"final_sha256": sha256_hex(data)}, "name"))
+	digest = sha256_hex(data)
+	name = frappe.db.get_value("Sign Request", {"final_sha256": digest}, "name")
+	return _verdict(data, digest, frappe.get_doc("Sign Request", name) if name else None)
 
 
 def verdict_for_code(code: str) -> dict[str, Any]:
@@ -66,10 +68,12 @@ def verdict_for_code(code: str) -> dict[str, Any]:
 	request = frappe.get_doc("Sign Request", name)
 	if request.status != "Completed" or not request.signed_pdf:
 		return {"state": "pending", "status": _(request.status)}
-	return _verdict(signed_document(request), name)
+	data = signed_document(request)
+	return _verdict(data, sha256_hex(data), request)
 
 
-def _verdict(data: bytes, request_name: str | None) -> dict[str, Any]:
+def _verdict(data: bytes, digest: str, request=None) -> dict[str, Any]:
+	"""`request`: the Sign Request whose sealed file has exactly these bytes, if any."""
 	trust = certificate_pem(site_seal_certificate())
 	verdict = verify_pdf(data, trust)
 	result: dict[str, Any] = {
@@ -79,12 +83,12 @@ def _verdict(data: bytes, request_name: str | None) -> dict[str, Any]:
 		"intact": bool(verdict.intact and verdict.valid),
 		"whole_file": bool(verdict.covers_whole_file),
 		"signatures": verdict.signatures,
-		"sha256": sha256_hex(data),
+		"sha256": digest,
 		"sealed_at": _local_time(verdict.signed_at),
 		"site": _site(),
 	}
-	if verdict.ok and request_name:
-		result["request"] = _request_details(request_name)
+	if verdict.ok and request is not None:
+		result["request"] = _request_details(request)
 	return result
 
 
@@ -115,8 +119,7 @@ def _state(verdict) -> str:
 	return "invalid"
 
 
-def _request_details(name: str) -> dict[str, Any]:
-	request = frappe.get_doc("Sign Request", name)
+def _request_details(request) -> dict[str, Any]:
 	return {
 		"name": request.name,
 		"title": request.title,
