@@ -161,3 +161,43 @@ def get_company_signing_link(request: str) -> str:
 @frappe.whitelist()
 def get_enabled_doctypes() -> list[str]:
 	return enabled_doctypes()
+
+
+@frappe.whitelist(methods=["POST"])
+def start_bulk_send(doctype: str, names: str | list, template: str, channel: str | None = None) -> dict:
+	"""Send one template to the records selected in a list view (background jobs, see bulk_send)."""
+	from crm_sign.signing import bulk_send
+
+	if isinstance(names, str):
+		names = json.loads(names)
+	if not isinstance(names, list):
+		frappe.throw(_("names must be a list"))
+	return bulk_send.start_bulk_send(doctype, names, template, channel or None)
+
+
+@frappe.whitelist()
+def bulk_send_status(batch: str) -> dict:
+	from crm_sign.signing import bulk_send
+
+	return bulk_send.bulk_send_status(batch)
+
+
+@frappe.whitelist()
+def get_bulk_send_options(doctype: str) -> dict:
+	"""The templates the list view's Send for signature offers for `doctype`."""
+	if doctype not in enabled_doctypes():
+		frappe.throw(_("Signing is not enabled for {0}").format(_(doctype)))
+	templates = []
+	if frappe.has_permission("Sign Template", "read"):
+		templates = frappe.get_list(
+			"Sign Template",
+			filters={"reference_doctype": doctype, "enabled": 1},
+			fields=["name", "template_name", "channel"],
+			order_by="last_used_on desc, modified desc",
+		)
+	return {
+		"templates": templates,
+		"last_used": requests.last_used_template(doctype),
+		"default_channel": get_settings().default_channel or "Email",
+		"max_records": 500,
+	}

@@ -463,7 +463,189 @@
 			.always(() => $btn.prop("disabled", false));
 	});
 
+	// ------------------------------------------------------------------------------ bulk send
+
+	// The list view of every enabled doctype gets Actions → Send for signature. Frappe builds the
+	// actions menu in ListView.get_actions_menu_items (v15 and v16); we add our item to its result.
+	function add_list_action() {
+		const ListView = frappe.views && frappe.views.ListView;
+		if (!ListView || ListView.prototype.crm_sign_actions) return;
+		const original = ListView.prototype.get_actions_menu_items;
+		if (typeof original !== "function") return;
+		ListView.prototype.crm_sign_actions = true;
+		ListView.prototype.get_actions_menu_items = function () {
+			const items = original.apply(this, arguments);
+			if (registered.has(this.doctype) && frappe.model.can_create("Sign Request")) {
+				items.push({
+					label: __("Send for signature"),
+					action: () =>
+						crm_sign.desk.bulk_send(this.doctype, this.get_checked_items(true)),
+					standard: false,
+				});
+			}
+			return items;
+		};
+	}
+
+	crm_sign.desk.bulk_send = function (doctype, names) {
+		if (!names || !names.length) {
+			frappe.msgprint(__("Select the records to send for signature first."));
+			return;
+		}
+		frappe
+			.call({ method: API + "get_bulk_send_options", args: { doctype }, freeze: true })
+			.then((r) => {
+				const options = (r && r.message) || {};
+				const templates = options.templates || [];
+				if (!templates.length) {
+					frappe.msgprint(
+						__("There is no signing template for {0} yet.", [esc(__(doctype))])
+					);
+					return;
+				}
+				if (names.length > options.max_records) {
+					frappe.msgprint(
+						__("Send for signature takes at most {0} records at a time", [
+							options.max_records,
+						])
+					);
+					return;
+				}
+				const last = templates.find((t) => t.name === options.last_used) || templates[0];
+				const dialog = new frappe.ui.Dialog({
+					title: __("Send for signature"),
+					fields: [
+						{
+							fieldtype: "HTML",
+							fieldname: "intro",
+							options: `<p class="crm-sign-bulk-intro">${esc(
+								__("{0} {1} selected. Each gets its own document and link.", [
+									names.length,
+									__(doctype),
+								])
+							)}</p>`,
+						},
+						{
+							fieldtype: "Select",
+							fieldname: "template",
+							label: __("Sign Template"),
+							reqd: 1,
+							options: templates.map((t) => ({
+								value: t.name,
+								label: t.template_name,
+							})),
+							default: last.name,
+						},
+						{
+							fieldtype: "Select",
+							fieldname: "channel",
+							label: __("Channel"),
+							options: CHANNELS.map((value) => ({
+								value,
+								label: value ? __(value) : __("Template default"),
+							})),
+							default: "",
+						},
+					],
+					primary_action_label: __("Send {0}", [names.length]),
+					primary_action: (values) => {
+						dialog.get_primary_btn().prop("disabled", true);
+						frappe
+							.call({
+								method: API + "start_bulk_send",
+								type: "POST",
+								args: {
+									doctype,
+									names: JSON.stringify(names),
+									template: values.template,
+									channel: values.channel || null,
+								},
+								freeze: true,
+							})
+							.then((res) => {
+								dialog.hide();
+								if (res && res.message) watch_bulk_send(res.message.batch);
+							})
+							.always(() => dialog.get_primary_btn().prop("disabled", false));
+					},
+				});
+				dialog.$wrapper.addClass("crm-sign-bulk-dialog");
+				dialog.show();
+			});
+	};
+
+	// Progress bar while the jobs run, then the summary: every record, sent or refused and why.
+	function watch_bulk_send(batch) {
+		const title = __("Sending for signature");
+		const poll = () =>
+			frappe
+				.call({ method: API + "bulk_send_status", args: { batch }, silent: true })
+				.then((r) => {
+					const status = r && r.message;
+					if (!status) return;
+					frappe.show_progress(
+						title,
+						status.done,
+						status.total,
+						__("{0} of {1} done: {2} sent, {3} refused", [
+							status.done,
+							status.total,
+							status.sent,
+							status.refused,
+						]),
+						true
+					);
+					if (status.done < status.total) {
+						setTimeout(poll, 1000);
+						return;
+					}
+					frappe.hide_progress();
+					show_bulk_summary(status);
+					if (window.cur_list && window.cur_list.doctype === status.doctype)
+						window.cur_list.refresh();
+				})
+				.fail(() => setTimeout(poll, 3000));
+		frappe.show_progress(title, 0, 1, __("Queued..."), true);
+		poll();
+	}
+
+	function show_bulk_summary(status) {
+		// Refused records first: they are the ones that need the user.
+		const ordered = status.results
+			.filter((result) => result.status !== "Sent")
+			.concat(status.results.filter((result) => result.status === "Sent"));
+		const rows = ordered.map((result) => {
+			const record = `<a href="/app/${esc(frappe.router.slug(status.doctype))}/${esc(
+				encodeURIComponent(result.name)
+			)}">${esc(result.name)}</a>`;
+			const outcome =
+				result.status === "Sent"
+					? `<span class="indicator-pill green">${esc(__("Sent"))}</span>
+						<a href="/app/sign-request/${esc(encodeURIComponent(result.request))}">${esc(result.request)}</a>`
+					: `<span class="indicator-pill red">${esc(__("Refused"))}</span>
+						<span class="crm-sign-bulk-reason">${esc(result.reason)}</span>`;
+			return `<tr data-record="${esc(result.name)}" data-status="${esc(result.status)}">
+				<td>${record}</td><td>${outcome}</td></tr>`;
+		});
+		const dialog = new frappe.ui.Dialog({
+			title: __("Send for signature: {0}", [esc(status.template_name)]),
+			size: "large",
+			fields: [{ fieldtype: "HTML", fieldname: "summary" }],
+		});
+		dialog.fields_dict.summary.$wrapper.html(`
+			<p class="crm-sign-bulk-totals">${esc(
+				__("{0} sent, {1} refused", [status.sent, status.refused])
+			)}</p>
+			<div class="crm-sign-bulk-table"><table class="table table-sm">
+				<thead><tr><th>${esc(__(status.doctype))}</th><th>${esc(__("Result"))}</th></tr></thead>
+				<tbody>${rows.join("")}</tbody>
+			</table></div>`);
+		dialog.$wrapper.addClass("crm-sign-bulk-summary");
+		dialog.show();
+	}
+
 	// Last, once everything above is defined.
+	add_list_action();
 	if (frappe.boot && frappe.boot.crm_sign) register_from_boot();
 	$(document).on("app_ready", register_from_boot);
 })();
