@@ -19,6 +19,7 @@ boot_session = "crm_sign.boot.boot_session"
 # The public signing page: /sign/<token> renders www/sign.html.
 website_route_rules = [
 	{"from_route": "/sign/verify", "to_route": "sign_verify"},  # the public verify page
+	{"from_route": "/sign/start/<slug>", "to_route": "sign_start"},  # a template's public link
 	{"from_route": "/sign/<token>", "to_route": "sign"},
 ]
 # Referrer-Policy: no-referrer and no caching on the signing page and its guest endpoints.

@@ -329,23 +329,32 @@ def send_code(request, row, code: str) -> None:
 def send_code_email(email_queue: str, request_name: str, signer_name: str) -> None:
 	"""Background job: send the queued code e-mail now (the Email Queue's own scheduler may take
 	minutes, and the code lives 5). A failure stays on the signer row; the queue retries it."""
-	from frappe.email.doctype.email_queue.email_queue import EmailQueue
-
-	if not frappe.db.exists("Email Queue", email_queue):
-		return
-	queue = EmailQueue.find(email_queue)
-	try:
-		queue.send()
-	except Exception as e:
+	error = send_queued_email(email_queue)
+	if error:
 		request = frappe.get_doc("Sign Request", request_name)
 		row = next((r for r in request.signers if r.name == signer_name), None)
 		if row is not None:
-			record_code_email_failure(request, row, str(e) or type(e).__name__)
+			record_code_email_failure(request, row, error)
 		frappe.log_error(
 			title=_("The one-time code e-mail for {0} could not be sent").format(request_name)[:140],
+			message=error,
 			reference_doctype="Sign Request",
 			reference_name=request_name,
 		)
+
+
+def send_queued_email(email_queue: str) -> str | None:
+	"""Send one queued e-mail now (a code lives 5 minutes; the queue's scheduler may take longer).
+	Returns the error, if any; the Email Queue retries a failed mail on its own."""
+	from frappe.email.doctype.email_queue.email_queue import EmailQueue
+
+	if not frappe.db.exists("Email Queue", email_queue):
+		return None
+	try:
+		EmailQueue.find(email_queue).send()
+	except Exception as e:
+		return str(e) or type(e).__name__
+	return None
 
 
 def record_code_email_failure(request, row, error: str) -> None:

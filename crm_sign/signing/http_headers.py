@@ -6,7 +6,13 @@ serves the contract: no Referer may carry either to another site, no cache may k
 
 from __future__ import annotations
 
-GUEST_PATHS = ("/sign/", "/sign?", "/api/method/crm_sign.api.guest.", "/api/method/crm_sign.api.verify.")
+GUEST_PATHS = (
+	"/sign/",
+	"/sign?",
+	"/api/method/crm_sign.api.guest.",
+	"/api/method/crm_sign.api.verify.",
+	"/api/method/crm_sign.api.public.",
+)
 
 
 def is_signing_path(path: str) -> bool:

@@ -57,6 +57,7 @@ def create_sign_request(
 	recipient: Recipient | None = None,
 	channel: str | None = None,
 	company_signer: str | None = None,
+	otp_method: str | None = None,
 	send: bool = True,
 ):
 	"""Generate the template's document from `doc` and (by default) send it for signature."""
@@ -96,7 +97,7 @@ def create_sign_request(
 			"title": plain_text(f"{template.template_name}: {doc.get_title() or doc.name}", 140),
 			"channel": channel,
 			"signing_order": template.signing_order or settings.signing_order or "Company first",
-			"otp_method": template.otp_method or settings.otp_method or "None",
+			"otp_method": otp_method or template.otp_method or settings.otp_method or "None",
 			"language": language,
 			"verify_code": verify_code,
 			"original_sha256": sha256_hex(pdf),

@@ -7,6 +7,8 @@
 //   CRM_SIGN_USER         default Administrator; CRM_SIGN_PASSWORD default admin
 //   CRM_SIGN_SCREENSHOTS  directory for screenshots (default /tmp/crm_sign_shots)
 //   CRM_SIGN_CHROMIUM     browser binary (default /usr/bin/chromium)
+import net from "node:net";
+
 export const BASE = (process.env.CRM_SIGN_URL || "http://127.0.0.1:8000").replace(/\/$/, "");
 export const USER = process.env.CRM_SIGN_USER || "Administrator";
 export const PASSWORD = process.env.CRM_SIGN_PASSWORD || "admin";
@@ -234,4 +236,103 @@ export function uploadPrivateFile(page, bytes, name = "upload.pdf") {
 		},
 		[Array.from(bytes), name]
 	);
+}
+
+// ------------------------------------------------------------------ SMTP sink for the site's mail
+
+export function startSmtpSink() {
+	const messages = [];
+	const server = net.createServer((socket) => {
+		socket.setEncoding("utf8");
+		let buffer = "";
+		let data = null;
+		socket.write("220 crm-sign-test ESMTP\r\n");
+		socket.on("error", () => {});
+		socket.on("data", (chunk) => {
+			buffer += chunk;
+			let end;
+			while ((end = buffer.indexOf("\r\n")) >= 0) {
+				const line = buffer.slice(0, end);
+				buffer = buffer.slice(end + 2);
+				if (data !== null) {
+					if (line === ".") {
+						messages.push(data);
+						data = null;
+						socket.write("250 OK\r\n");
+					} else data += (line.startsWith("..") ? line.slice(1) : line) + "\r\n";
+					continue;
+				}
+				const verb = line.slice(0, 4).toUpperCase();
+				if (verb === "EHLO") socket.write("250-crm-sign-test\r\n250 8BITMIME\r\n");
+				else if (verb === "DATA") {
+					data = "";
+					socket.write("354 go ahead\r\n");
+				} else if (verb === "QUIT") {
+					socket.write("221 bye\r\n");
+					socket.end();
+				} else socket.write("250 OK\r\n");
+			}
+		});
+	});
+	return new Promise((resolve) =>
+		server.listen(0, "127.0.0.1", () =>
+			resolve({ server, port: server.address().port, messages })
+		)
+	);
+}
+
+/**
+ * Mail for a browser test, through `call(method, args)` (a logged-in System Manager): the site's own
+ * default outgoing account keeps queueing but sends nothing while the test runs (the one-time code is
+ * sent at once, and a test site's SMTP server may not answer); a site without one gets an account
+ * that delivers to an SMTP sink on 127.0.0.1. Returns an async function that undoes either.
+ */
+export async function useTestMail(call) {
+	const accounts = await call("frappe.client.get_list", {
+		doctype: "Email Account",
+		filters: { enable_outgoing: 1, default_outgoing: 1 },
+		fields: ["name"],
+	});
+	if (accounts.length) {
+		await call("frappe.email.doctype.email_queue.email_queue.toggle_sending", { enable: 0 });
+		return () =>
+			call("frappe.email.doctype.email_queue.email_queue.toggle_sending", { enable: 1 });
+	}
+	const sink = await startSmtpSink();
+	const name = "crm_sign browser test";
+	const values = {
+		email_id: "crm-sign-test@example.com",
+		enable_outgoing: 1,
+		default_outgoing: 1,
+		enable_incoming: 0,
+		smtp_server: "127.0.0.1",
+		smtp_port: String(sink.port),
+		use_tls: 0,
+		use_ssl: 0,
+		no_smtp_authentication: 1,
+	};
+	const existing = await call("frappe.client.get_list", {
+		doctype: "Email Account",
+		filters: { name },
+		fields: ["name"],
+	});
+	if (existing.length) {
+		await call("frappe.client.set_value", {
+			doctype: "Email Account",
+			name,
+			fieldname: JSON.stringify(values),
+		});
+	} else {
+		await call("frappe.client.insert", {
+			doc: { doctype: "Email Account", email_account_name: name, ...values },
+		});
+	}
+	return async () => {
+		await call("frappe.client.set_value", {
+			doctype: "Email Account",
+			name,
+			fieldname: JSON.stringify({ enable_outgoing: 0, default_outgoing: 0 }),
+		});
+		sink.server.close();
+	};
 }

@@ -23,11 +23,10 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { BASE, CHROMIUM, launchChromium, login, SHOTS, USER } from "./fixtures.mjs";
+import { BASE, CHROMIUM, launchChromium, login, SHOTS, USER, useTestMail } from "./fixtures.mjs";
 
 const DEFAULT_URL = "http://127.0.0.1:8000";
 const BENCH = process.env.CRM_SIGN_BENCH || "/opt/frappe-bench";
@@ -44,49 +43,6 @@ const VIEWPORTS = {
 };
 const STAMP = Date.now().toString(36);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// ------------------------------------------------------------------ SMTP sink for the site's mail
-
-function startSmtpSink() {
-	const messages = [];
-	const server = net.createServer((socket) => {
-		socket.setEncoding("utf8");
-		let buffer = "";
-		let data = null;
-		socket.write("220 crm-sign-test ESMTP\r\n");
-		socket.on("error", () => {});
-		socket.on("data", (chunk) => {
-			buffer += chunk;
-			let end;
-			while ((end = buffer.indexOf("\r\n")) >= 0) {
-				const line = buffer.slice(0, end);
-				buffer = buffer.slice(end + 2);
-				if (data !== null) {
-					if (line === ".") {
-						messages.push(data);
-						data = null;
-						socket.write("250 OK\r\n");
-					} else data += (line.startsWith("..") ? line.slice(1) : line) + "\r\n";
-					continue;
-				}
-				const verb = line.slice(0, 4).toUpperCase();
-				if (verb === "EHLO") socket.write("250-crm-sign-test\r\n250 8BITMIME\r\n");
-				else if (verb === "DATA") {
-					data = "";
-					socket.write("354 go ahead\r\n");
-				} else if (verb === "QUIT") {
-					socket.write("221 bye\r\n");
-					socket.end();
-				} else socket.write("250 OK\r\n");
-			}
-		});
-	});
-	return new Promise((resolve) =>
-		server.listen(0, "127.0.0.1", () =>
-			resolve({ server, port: server.address().port, messages })
-		)
-	);
-}
 
 // ------------------------------------------------------------------ server (started when needed)
 
@@ -168,7 +124,7 @@ describe("crm_sign signing page", { skip: skip || false, timeout: 900_000 }, () 
 	let browser;
 	let admin; // an APIRequestContext logged in as the company signer
 	let pdfUrl;
-	const mail = {}; // what ensureOutgoingMail changed, for restoreMail
+	let restoreMail = async () => {}; // undoes useTestMail
 	const pageErrors = [];
 
 	// ------------------------------------------------------------------ REST as Administrator
@@ -203,64 +159,6 @@ describe("crm_sign signing page", { skip: skip || false, timeout: 900_000 }, () 
 		if (workers && workers.length) return;
 		if (existsSync(BENCH_PYTHON))
 			startBenchProcess(["worker", "--queue", "long,default,short"], "bench-worker");
-	}
-
-	async function ensureOutgoingMail() {
-		const accounts = await callMethod("frappe.client.get_list", {
-			doctype: "Email Account",
-			filters: { enable_outgoing: 1, default_outgoing: 1 },
-			fields: ["name"],
-		});
-		if (accounts.length) {
-			// the site's own account: queue as usual, but send nothing while the test runs (the
-			// one-time code is sent at once, and a test site's SMTP server may not answer)
-			await callMethod("frappe.email.doctype.email_queue.email_queue.toggle_sending", {
-				enable: 0,
-			});
-			mail.suspended = true;
-			return;
-		}
-		mail.sink = await startSmtpSink();
-		const name = "crm_sign signing page test";
-		const values = {
-			email_id: "crm-sign-test@example.com",
-			enable_outgoing: 1,
-			default_outgoing: 1,
-			enable_incoming: 0,
-			smtp_server: "127.0.0.1",
-			smtp_port: String(mail.sink.port),
-			use_tls: 0,
-			use_ssl: 0,
-			no_smtp_authentication: 1,
-		};
-		const existing = await callMethod("frappe.client.get_list", {
-			doctype: "Email Account",
-			filters: { name },
-			fields: ["name"],
-		});
-		if (existing.length) {
-			await rest("PUT", `/api/resource/Email Account/${encodeURIComponent(name)}`, values);
-		} else {
-			await callMethod("frappe.client.insert", {
-				doc: { doctype: "Email Account", email_account_name: name, ...values },
-			});
-		}
-		mail.account = name;
-	}
-
-	async function restoreMail() {
-		if (mail.suspended) {
-			await callMethod("frappe.email.doctype.email_queue.email_queue.toggle_sending", {
-				enable: 1,
-			});
-		}
-		if (mail.account) {
-			await rest("PUT", `/api/resource/Email Account/${encodeURIComponent(mail.account)}`, {
-				enable_outgoing: 0,
-				default_outgoing: 0,
-			});
-		}
-		mail.sink?.server.close();
 	}
 
 	function contractPdf() {
@@ -522,7 +420,7 @@ describe("crm_sign signing page", { skip: skip || false, timeout: 900_000 }, () 
 		admin = await crm.playwright.request.newContext();
 		await login(admin);
 		await ensureWorker();
-		await ensureOutgoingMail();
+		restoreMail = await useTestMail(callMethod);
 		pdfUrl = await uploadContract();
 	});
 

@@ -106,10 +106,9 @@
 			});
 			const text = messages.filter(Boolean).join(" ");
 			if (text) {
-				// messages are plain text, but may carry <b> from frappe.bold: keep the text only
-				const tmp = document.createElement("div");
-				tmp.innerHTML = text.replace(/<script[\s\S]*?<\/script>/gi, "");
-				return tmp.textContent;
+				// messages are plain text, but may carry <b> from frappe.bold: keep the text only.
+				// DOMParser's document is inert (no script runs, no image loads), unlike a <div>.
+				return new DOMParser().parseFromString(text, "text/html").body.textContent;
 			}
 		} catch (e) {
 			/* fall through */

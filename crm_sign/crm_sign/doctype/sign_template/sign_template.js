@@ -13,6 +13,16 @@ frappe.ui.form.on("Sign Template", {
 
 	refresh(frm) {
 		if (frm.is_new()) return;
+		if (frm.doc.public_link && frm.doc.public_slug) {
+			const url = `${frappe.urllib.get_base_url()}/sign/start/${encodeURIComponent(
+				frm.doc.public_slug
+			)}`;
+			frm.set_df_property(
+				"public_slug",
+				"description",
+				`<a href="${frappe.utils.escape_html(url)}" target="_blank" rel="noopener">${frappe.utils.escape_html(url)}</a>`
+			);
+		}
 
 		frm.add_custom_button(__("Designer"), () =>
 			frappe.set_route("sign-designer", frm.doc.name)

@@ -37,6 +37,9 @@ class SignTemplate(Document):
 		otp_method: DF.Literal["", "None", "SMS", "Email"]
 		pdf_file: DF.Attach | None
 		print_format: DF.Link | None
+		public_link: DF.Check
+		public_sender: DF.Link | None
+		public_slug: DF.Data | None
 		reference_doctype: DF.Link
 		reminder_interval_days: DF.Int
 		roles: DF.Table[SignTemplateRole]
@@ -51,6 +54,7 @@ class SignTemplate(Document):
 		self.validate_reference_doctype()
 		self.validate_source()
 		self.validate_fields()
+		self.validate_public_link()
 
 	def on_update(self):
 		if self.source_type == "Uploaded PDF" and self.pdf_file:
@@ -83,6 +87,33 @@ class SignTemplate(Document):
 
 			# Refused now, with the reason, rather than when the first request is made from it.
 			check_pdf(frappe.get_doc("File", check_file_readable(self.pdf_file)).get_content())
+
+	def validate_public_link(self):
+		"""A public link makes Leads, in the sender's name, for visitors who sign first."""
+		if not self.public_link:
+			return
+		if self.reference_doctype != "Lead":
+			frappe.throw(_("A public signing link creates a Lead: the template must be for Lead"))
+		sender = self.public_sender
+		if not sender or not frappe.db.get_value("User", sender, "enabled"):
+			frappe.throw(_("Choose an active user as the Public Link Sender"))
+		for doctype, ptype in (("Lead", "create"), ("Lead", "read"), ("Sign Request", "create")):
+			if not frappe.has_permission(doctype, ptype, user=sender):
+				frappe.throw(
+					_("The Public Link Sender {0} may not {1} {2}").format(sender, _(ptype), _(doctype))
+				)
+		from crm_sign.signing.settings import get_settings
+
+		roles = {row.signer_role for row in self.roles} or {"Company", "Counterparty"}
+		order = self.signing_order or get_settings().signing_order or "Company first"
+		if "Counterparty" not in roles or ("Company" in roles and order == "Company first"):
+			frappe.throw(
+				_("A public link needs the visitor to sign first: choose Counterparty first or Parallel")
+			)
+		if not self.public_slug:
+			import secrets
+
+			self.public_slug = secrets.token_hex(8)
 
 	def validate_fields(self):
 		for row in self.fields:
