@@ -62,14 +62,33 @@ def send(
 	template: str,
 	channel: str | None = None,
 	recipient: str | dict | None = None,
+	signers: str | list | None = None,
 ) -> dict:
-	"""Create the request from the record and send it. `recipient` may override name/email/mobile."""
+	"""Create the request from the record and send it. `recipient` may override name/email/mobile of
+	the record's contact; `signers` the person of each role ([{label, name, email, mobile, user}])."""
 	doc = _readable_record(doctype, name)
 	frappe.has_permission("Sign Request", "create", throw=True)
 	_readable_template(template)
 	override = _recipient(doc, recipient)
-	request = requests.create_sign_request(doc, template, recipient=override, channel=channel or None)
+	choices = json.loads(signers) if isinstance(signers, str) else signers
+	if choices is not None and not isinstance(choices, list):
+		frappe.throw(_("signers must be a list"))
+	request = requests.create_sign_request(
+		doc, template, recipient=override, channel=channel or None, signers=choices
+	)
 	return {"name": request.name, "status": frappe.db.get_value("Sign Request", request.name, "status")}
+
+
+@frappe.whitelist()
+def get_signers(doctype: str, name: str, template: str) -> list[dict]:
+	"""The roles of `template` with the person proposed for each from the record (the Sign dialog
+	lets the user change them)."""
+	from crm_sign.signing.signers import proposed_signers
+
+	doc = _readable_record(doctype, name)
+	template_doc = _readable_template(template)
+	order = template_doc.signing_order or get_settings().signing_order or "Company first"
+	return [signer.as_dict() for signer in proposed_signers(template_doc, doc, order)]
 
 
 def _recipient(doc, recipient: str | dict | None) -> Recipient | None:
@@ -147,9 +166,9 @@ def get_company_signing_link(request: str) -> str:
 	"""A fresh signing link for the company signer, only for that user (or a System Manager)."""
 	doc = frappe.get_doc("Sign Request", request)
 	doc.check_permission("read")
-	row = next(
-		(r for r in doc.signers if r.signer_role == "Company" and r.status in ("Pending", "Viewed")), None
-	)
+	# With several company signers, the caller's own row.
+	rows = [r for r in doc.signers if r.signer_role == "Company" and r.status in ("Pending", "Viewed")]
+	row = next((r for r in rows if r.user == frappe.session.user), rows[0] if rows else None)
 	if row is None:
 		frappe.throw(_("It is not the company's turn to sign {0}").format(request))
 	if row.user != frappe.session.user and "System Manager" not in frappe.get_roles():

@@ -18,6 +18,7 @@ from crm_sign.signing.signer_fields import plain_text
 # Events worth a line on the CRM record's timeline, with their wording.
 TIMELINE_MESSAGES = {
 	"sent": "Sent {title} for signature to {who}",
+	"sent_copy": "Sent {title} for information to {who}",
 	"delivery_failed": "Could not deliver {title} to {who}: {detail}",
 	"viewed": "{who} opened {title}",
 	"signed": "{who} signed {title}",
@@ -107,7 +108,8 @@ def log_event(
 	if event in TERMINAL_EVENTS:
 		request.db_set("audit_anchor_hash", entry.hash, update_modified=False)
 	if event in TIMELINE_MESSAGES:
-		add_timeline_comment(request, event, who=who or actor or "", detail=detail)
+		wording = "sent_copy" if event == "sent" and payload.get("role") == "CC" else event
+		add_timeline_comment(request, wording, who=who or actor or "", detail=detail)
 	return entry
 
 

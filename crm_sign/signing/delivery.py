@@ -29,6 +29,12 @@ DEFAULT_EMAIL_BODY = """<p>{{ _("Hello") }} {{ signer_name }},</p>
 <p><a href="{{ link }}" style="display:inline-block;padding:10px 18px;background:#2563eb;color:#fff;border-radius:6px;text-decoration:none">{{ _("Review and sign") }}</a></p>
 <p style="color:#6b7280;font-size:12px">{{ _("This personal link expires on {0}. Do not forward it.").format(expires_on) }}</p>"""
 DEFAULT_SMS_TEXT = "{{ _('{0} asks you to sign {1}:').format(sender, title) }} {{ link }}"
+# CC: the template's texts ask for a signature, so a copy's recipient gets texts of their own.
+COPY_EMAIL_SUBJECT = "For your information: {{ title }}"
+COPY_EMAIL_BODY = """<p>{{ _("Hello") }} {{ signer_name }},</p>
+<p>{{ _("{0} sends you {1} for your information. You do not need to sign; you will receive the signed copy.").format(sender, title) }}</p>
+<p><a href="{{ link }}">{{ _("View the document") }}</a></p>"""
+COPY_SMS_TEXT = "{{ _('{0} sends you {1} for your information:').format(sender, title) }} {{ link }}"
 TEMPLATE_TEXTS = ("email_subject", "email_body", "sms_text")
 # The code e-mail goes before the invitations and reminders waiting in the Email Queue.
 CODE_EMAIL_PRIORITY = 10
@@ -69,6 +75,15 @@ def message_context(request, row, link: str) -> dict:
 	}
 
 
+def texts_for(request, row) -> frappe._dict:
+	"""The subject, body and SMS text `row` gets: a CC's own, else the template's (or the defaults)."""
+	if row.signer_role == "CC":
+		return frappe._dict(
+			email_subject=_(COPY_EMAIL_SUBJECT), email_body=COPY_EMAIL_BODY, sms_text=COPY_SMS_TEXT
+		)
+	return template_texts(request)
+
+
 def template_texts(request) -> frappe._dict:
 	"""The Sign Template's subject, body and SMS text, in one query (empty without a template)."""
 	texts = None
@@ -107,7 +122,7 @@ def record_delivery_failure(request, row, channel: str, to: str, error: str, **d
 
 
 def send_email(request, row, link: str, reason: str) -> None:
-	texts = template_texts(request)
+	texts = texts_for(request, row)
 	context = message_context(request, row, link)
 	body_source = texts.email_body or DEFAULT_EMAIL_BODY
 	try:
@@ -133,7 +148,12 @@ def send_email(request, row, link: str, reason: str) -> None:
 		record_delivery_failure(request, row, "Email", row.email, error)
 		return
 	row.db_set({"delivery_status": "Sent", "sent_on": now_datetime(), "last_delivery_error": ""})
-	log_event(request, "sent", who=row.email, data={"channel": "Email", "to": row.email, "reason": reason})
+	log_event(
+		request,
+		"sent",
+		who=row.email,
+		data={"channel": "Email", "to": row.email, "reason": reason, "role": row.signer_role},
+	)
 
 
 def deliver_sms_job(
@@ -154,7 +174,7 @@ def deliver_sms_job(
 		text = render_message(
 			request,
 			"sms_text",
-			template_texts(request).sms_text or DEFAULT_SMS_TEXT,
+			texts_for(request, row).sms_text or DEFAULT_SMS_TEXT,
 			message_context(request, row, link),
 			html=False,
 		)
@@ -208,7 +228,13 @@ def deliver_sms_job(
 		request,
 		"sent",
 		who=row.mobile,
-		data={"channel": "SMS", "to": row.mobile, "attempt": attempts, "reason": reason},
+		data={
+			"channel": "SMS",
+			"to": row.mobile,
+			"attempt": attempts,
+			"reason": reason,
+			"role": row.signer_role,
+		},
 	)
 
 

@@ -171,7 +171,7 @@ def _evidence(request, row) -> SignerEvidence:
 		verified += {"Email": "+email_otp", "SMS": "+sms_otp"}.get(request.otp_method, "+otp")
 	return SignerEvidence(
 		name=row.signer_name or "",
-		role=row.signer_role or "",
+		role=row.get("role_label") or row.signer_role or "",
 		account=row.user or "",
 		language=row.get("language") or "",
 		email=row.email,

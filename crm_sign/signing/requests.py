@@ -12,9 +12,9 @@ from frappe.utils import add_days, cint, get_url, now_datetime
 from crm_sign.crm_sign.doctype.sign_request.sign_request import FINAL_STATUSES, OPEN_STATUSES
 from crm_sign.engine import tokens
 from crm_sign.engine.audit import canonical_json
-from crm_sign.engine.fields import FillerRole
 from crm_sign.engine.pdf import sha256_hex, stamp
 from crm_sign.signing import events
+from crm_sign.signing import signers as signer_roles
 from crm_sign.signing.audit_log import log_event
 from crm_sign.signing.documents import (
 	FIELD_TYPE_LABELS,
@@ -24,8 +24,8 @@ from crm_sign.signing.documents import (
 	render_template_pdf,
 	template_fields,
 )
-from crm_sign.signing.recipients import Recipient, find_recipient, require_contact
-from crm_sign.signing.settings import contact_fields, get_settings, token_secret
+from crm_sign.signing.recipients import Recipient
+from crm_sign.signing.settings import get_settings, token_secret
 from crm_sign.signing.signer_fields import plain_text
 from crm_sign.signing.verification import new_verify_code, verification_footer
 
@@ -57,10 +57,14 @@ def create_sign_request(
 	recipient: Recipient | None = None,
 	channel: str | None = None,
 	company_signer: str | None = None,
+	signers: list[dict] | None = None,
 	otp_method: str | None = None,
 	send: bool = True,
 ):
-	"""Generate the template's document from `doc` and (by default) send it for signature."""
+	"""Generate the template's document from `doc` and (by default) send it for signature.
+
+	`signers` changes the people proposed for the template's roles: [{label, name, email, mobile}] for
+	counterparties and CC, [{label, user}] for company roles (see signing/signers.py)."""
 	doc.check_permission("read")
 	frappe.has_permission("Sign Request", "create", throw=True)
 	template = frappe.get_doc("Sign Template", template_name)
@@ -74,9 +78,11 @@ def create_sign_request(
 		frappe.throw(_("Sign Template {0} is disabled").format(template.name))
 	settings = get_settings()
 	channel = channel or template.channel or settings.default_channel or "Email"
-	recipient = recipient or find_recipient(doc)
-	require_contact(doc, recipient, channel)
-	signer_user = company_signer or resolve_company_signer(template, doc)
+	signing_order = template.signing_order or settings.signing_order or "Company first"
+	people = signer_roles.proposed_signers(
+		template, doc, signing_order, recipient=recipient, company_signer=company_signer
+	)
+	people = signer_roles.check_signers(doc, signer_roles.chosen_signers(people, signers), channel)
 
 	rendered = render_template_pdf(template, doc)
 	fields, hits = place_fields(template_fields(template), rendered)
@@ -96,7 +102,7 @@ def create_sign_request(
 			"template": template.name,
 			"title": plain_text(f"{template.template_name}: {doc.get_title() or doc.name}", 140),
 			"channel": channel,
-			"signing_order": template.signing_order or settings.signing_order or "Company first",
+			"signing_order": signing_order,
 			"otp_method": otp_method or template.otp_method or settings.otp_method or "None",
 			"language": language,
 			"verify_code": verify_code,
@@ -106,7 +112,22 @@ def create_sign_request(
 			),
 		}
 	)
-	_add_signers(request, template, recipient, signer_user, channel)
+	for person in people:
+		request.append(
+			"signers",
+			{
+				"signer_role": person.side,
+				"role_label": person.label,
+				"signer_name": person.name,
+				"email": person.email,
+				"mobile": person.mobile,
+				"user": person.user or None,
+				"channel": "Email" if person.side == signer_roles.COMPANY else channel,
+				"signing_step": person.step,
+				"status": "Waiting",
+			},
+		)
+	labels = {row.name: (row.get("signer_label") or "").strip() for row in template.fields}
 	for field in fields:
 		request.append(
 			"field_values",
@@ -115,6 +136,7 @@ def create_sign_request(
 				"field_label": field.label,
 				"field_type": FIELD_TYPE_LABELS[field.type],
 				"filled_by": FILLED_BY_LABELS[field.role],
+				"signer_label": labels.get(field.name, ""),
 				"value": _stored_value(values.get(field.name)),
 				"page": (field.page or 0) + 1,
 				"pos_x": field.box.x,
@@ -150,49 +172,6 @@ def _stored_value(value) -> str:
 	return str(value)
 
 
-def resolve_company_signer(template, doc) -> str:
-	"""The template's user, else the record's owner field (e.g. the deal owner), else the sender."""
-	field = template.company_signer_field or contact_fields(doc.doctype).company_signer_field
-	user = template.company_signer or (doc.get(field) if field else None) or frappe.session.user
-	if user in ("Guest", None) or not frappe.db.get_value("User", user, "enabled"):
-		frappe.throw(_("The company signer {0} is not an active user").format(user or "-"))
-	return user
-
-
-def _add_signers(request, template, recipient: Recipient, company_user: str, channel: str) -> None:
-	order = request.signing_order
-	steps = {"Company first": (1, 2), "Counterparty first": (2, 1), "Parallel": (1, 1)}[order]
-	roles = [row.signer_role for row in template.roles] or list(SIGNING_ROLES)
-	if "Company" in roles:
-		request.append(
-			"signers",
-			{
-				"signer_role": "Company",
-				"signer_name": plain_text(
-					frappe.db.get_value("User", company_user, "full_name") or company_user, 140
-				),
-				"email": frappe.db.get_value("User", company_user, "email") or company_user,
-				"user": company_user,
-				"channel": "Email",
-				"signing_step": steps[0],
-				"status": "Waiting",
-			},
-		)
-	if "Counterparty" in roles:
-		request.append(
-			"signers",
-			{
-				"signer_role": "Counterparty",
-				"signer_name": plain_text(recipient.name or recipient.email or recipient.mobile, 140),
-				"email": recipient.email,
-				"mobile": recipient.mobile,
-				"channel": channel,
-				"signing_step": steps[1],
-				"status": "Waiting",
-			},
-		)
-
-
 def signing_rows(request) -> list:
 	return [row for row in request.signers if row.signer_role in SIGNING_ROLES]
 
@@ -206,10 +185,11 @@ def locked_request(name: str):
 
 	MariaDB runs REPEATABLE READ: after waiting for the lock, a plain reload may still return the
 	snapshot taken before another transaction committed. Locking reads always see the last commit,
-	so the parent's status and every child row are re-read that way."""
-	status = frappe.db.get_value("Sign Request", name, "status", for_update=True)
+	so the whole parent row (status, and the current document a parallel signer just stamped) and
+	every child row are re-read that way."""
+	fresh_parent = frappe.db.get_value("Sign Request", name, "*", as_dict=True, for_update=True)
 	request = frappe.get_doc("Sign Request", name)
-	request.status = status
+	request.update({k: v for k, v in (fresh_parent or {}).items() if k != "doctype"})
 	for child_doctype, rows in (
 		("Sign Request Signer", request.signers),
 		("Sign Request Value", request.field_values),
@@ -251,6 +231,9 @@ def send_request(request) -> None:
 		frappe.throw(_("Sign Request {0} was already sent").format(request.name))
 	request.db_set({"status": "Sent", "sent_on": now_datetime()})
 	activate_next_signers(request)
+	for row in request.signers:
+		if row.signer_role == signer_roles.CC:  # a link to read now; the sealed copy comes at the end
+			invite_signer(request, row)
 	events.document_event(request)
 
 
@@ -389,6 +372,8 @@ def link_state(request, row) -> str:
 		when and now_datetime() >= _as_datetime(when) for when in (row.token_expires_on, request.expires_on)
 	):
 		return "expired"
+	if row.signer_role == signer_roles.CC:
+		return "copy"  # reads the document, signs nothing
 	if row.status not in ("Pending", "Viewed"):
 		return "waiting"
 	return "open"
@@ -436,11 +421,10 @@ def record_signature(
 			DocumentChangedError,
 			title=_("Document updated"),
 		)
-	role = FillerRole.COMPANY if row.signer_role == "Company" else FillerRole.COUNTERPARTY
-	filled = FILLED_BY_LABELS[role]
-	clean = validated_values(request, row, filled, values, signature_image)
-	for field_row in request.field_values:
-		if field_row.filled_by == filled and field_row.field_name in clean:
+	fields = signer_roles.fields_of(request, row)
+	clean = validated_values(fields, row, values, signature_image)
+	for field_row in fields:
+		if field_row.field_name in clean:
 			field_row.db_set({"value": clean[field_row.field_name], "signer_row": row.name})
 			field_row.value, field_row.signer_row = clean[field_row.field_name], row.name
 	ip, user_agent = request_context()

@@ -26,15 +26,12 @@ def plain_text(value: str | None, limit: int = MAX_TEXT_LENGTH) -> str:
 	return text.replace("<", "‹").replace(">", "›").strip()[:limit]
 
 
-def validated_values(
-	request, row, filled_by: str, values: dict[str, str], signature_image: str
-) -> dict[str, str]:
-	"""The signer's values by field name; images become PNG data URLs. Raises a clear error otherwise."""
+def validated_values(fields: list, row, values: dict[str, str], signature_image: str) -> dict[str, str]:
+	"""The signer's values for `fields` (their value rows) by field name; images become PNG data
+	URLs. Raises a clear error otherwise."""
 	check_signature_image(signature_image)
 	clean: dict[str, str] = {}
-	for field in request.field_values:
-		if field.filled_by != filled_by:
-			continue
+	for field in fields:
 		if field.field_type in ("Signature", "Initials"):
 			raw = values.get(field.field_name) or signature_image
 			check_signature_image(raw)

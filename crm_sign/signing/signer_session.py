@@ -10,7 +10,7 @@ from frappe.utils import formatdate, get_datetime, now_datetime, nowdate
 
 from crm_sign.engine import tokens
 from crm_sign.engine.errors import OneTimeCodeError
-from crm_sign.signing import requests
+from crm_sign.signing import requests, signers
 from crm_sign.signing.audit_log import log_event
 from crm_sign.signing.client import TooManyRequestsError, add_hit, client_ip, hits
 from crm_sign.signing.settings import token_secret
@@ -103,7 +103,6 @@ def page_data(request, row, mark_viewed: bool = False) -> dict:
 		state = "login"
 	if state == "open" and mark_viewed and not code_required(request, row):
 		requests.mark_viewed(request, row)
-	filled_by = "Company" if row.signer_role == "Company" else "Counterparty"
 	fields = [
 		{
 			"name": f.field_name,
@@ -117,8 +116,7 @@ def page_data(request, row, mark_viewed: bool = False) -> dict:
 			"required": bool(f.required),
 			"value": f.value if f.field_type not in ("Signature", "Initials", "Image") else "",
 		}
-		for f in request.field_values
-		if f.filled_by == filled_by
+		for f in signers.fields_of(request, row)
 	]
 	code_state = _code_state(row)
 	return {
@@ -129,6 +127,7 @@ def page_data(request, row, mark_viewed: bool = False) -> dict:
 		"company": frappe.defaults.get_global_default("company") or "",
 		"signer_name": row.signer_name,
 		"role": row.signer_role,
+		"role_label": row.get("role_label") or row.signer_role,
 		# Nothing of the document before the one-time code is confirmed.
 		"fields": fields if state == "open" and not code_required(request, row) else [],
 		"code_required": code_required(request, row),
@@ -195,7 +194,7 @@ def document_bytes(request, row) -> tuple[bytes, str]:
 	state = requests.link_state(request, row)
 	if state == "completed" and request.signed_pdf:
 		return files.signed_document(request), f"{request.name}-signed.pdf"
-	if state != "open":
+	if state not in ("open", "copy"):
 		frappe.throw(_("This link can no longer be used."), frappe.PermissionError, title=_("Link closed"))
 	return files.current_document(request), f"{request.name}-document.pdf"
 

@@ -37,6 +37,7 @@ def sign_request_timeline(doctype: str, docname: str) -> list[dict]:
 			"parent",
 			"signer_name",
 			"signer_role",
+			"role_label",
 			"status",
 			"user",
 			"delivery_status",
@@ -63,8 +64,12 @@ def render_card(request, signers: list) -> str:
 	name = escape_html(request.name)
 	color = INDICATORS.get(request.status, "gray")
 	people = "".join(
-		f'<li>{escape_html(row.signer_name or "")} <span class="text-muted">({escape_html(_(row.signer_role))})</span>'
-		f' - <span class="indicator-pill {INDICATORS.get(row.status, "gray")} small">{escape_html(_(row.status))}</span>'
+		f'<li>{escape_html(row.signer_name or "")} <span class="text-muted">({escape_html(row.role_label or _(row.signer_role))})</span>'
+		+ (
+			f' - <span class="text-muted small">{escape_html(_("receives a copy"))}</span>'
+			if row.signer_role == "CC"
+			else f' - <span class="indicator-pill {INDICATORS.get(row.status, "gray")} small">{escape_html(_(row.status))}</span>'
+		)
 		+ (
 			f' <span class="text-danger small">{escape_html(row.last_delivery_error or "")}</span>'
 			if row.delivery_status == "Failed"
@@ -90,6 +95,8 @@ def render_card(request, signers: list) -> str:
 			f'<a class="btn btn-xs btn-default" target="_blank" href="{escape_html(request.signed_pdf)}">'
 			f"{escape_html(_('Signed PDF'))}</a>"
 		)
+	progress = signing_progress(signers)
+	progress = f' <span class="text-muted small">{escape_html(progress)}</span>' if progress else ""
 	reason = (
 		f'<div class="text-muted small">{escape_html(_("Reason"))}: {escape_html(request.declined_reason)}</div>'
 		if request.declined_reason
@@ -98,7 +105,16 @@ def render_card(request, signers: list) -> str:
 	return (
 		f'<div class="crm-sign-timeline-card" data-request="{name}">'
 		f"<div><strong>{escape_html(request.title or request.name)}</strong> "
-		f'<span class="indicator-pill {color}">{escape_html(_(request.status))}</span></div>'
+		f'<span class="indicator-pill {color}">{escape_html(_(request.status))}</span>{progress}</div>'
 		f'<ul class="list-unstyled small" style="margin:6px 0">{people}</ul>{reason}'
 		f'<div class="crm-sign-actions" style="display:flex;gap:6px">{"".join(actions)}</div></div>'
 	)
+
+
+def signing_progress(signers: list) -> str:
+	"""'2 of 3 signed' while a request with several signers is under way."""
+	signing = [row for row in signers if row.signer_role in ("Company", "Counterparty")]
+	signed = sum(1 for row in signing if row.status == "Signed")
+	if len(signing) < 2 or signed in (0, len(signing)):
+		return ""
+	return _("{0} of {1} signed").format(signed, len(signing))

@@ -129,7 +129,7 @@ def _request_details(request) -> dict[str, Any]:
 		"signers": [
 			{
 				"name": row.signer_name,
-				"role": _(row.signer_role),
+				"role": row.get("role_label") or _(row.signer_role),
 				"signed_on": frappe.utils.format_datetime(row.signed_on) if row.signed_on else "",
 			}
 			for row in request.signers

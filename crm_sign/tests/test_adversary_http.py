@@ -357,6 +357,53 @@ class TestAdversaryHTTP(IntegrationTestCase):
 		self.assertEqual(len(signed), 1)
 		verify_request_chain(request.name)  # raises when two entries share a sequence number
 
+	def test_parallel_signers_at_the_same_instant_each_sign_what_they_saw(self):
+		"""Two parallel signers submitting together: the one served second had been shown the
+		document before the first signature was stamped into it. It must be asked to look again
+		(409), not recorded against the older document, which left the request unsealable."""
+		request = self.make_request(order="Parallel")
+		tokens = {
+			"Counterparty": self.token_for(request, "Counterparty"),
+			"Company": self.token_for(request, "Company"),
+		}
+		browsers = {"Counterparty": Browser(), "Company": Browser(self.company_user)}
+
+		def shown(role: str) -> str:
+			opened = browsers[role].guest("open_document", token=tokens[role]).json()["message"]
+			return opened["document_sha256"]
+
+		def submit(role: str, document_sha256: str) -> int:
+			return self.sign(
+				browsers[role],
+				tokens[role],
+				request,
+				counterparty=role == "Counterparty",
+				document_sha256=document_sha256,
+			).status_code
+
+		seen = {role: shown(role) for role in tokens}
+		barrier = threading.Barrier(2)
+
+		def together(role: str) -> int:
+			barrier.wait()
+			return submit(role, seen[role])
+
+		with ThreadPoolExecutor(2) as pool:
+			codes = dict(zip(tokens, pool.map(together, tokens), strict=True))
+		self.assertEqual(sorted(codes.values()), [200, 409], codes)
+		late = next(role for role, code in codes.items() if code == 409)
+		newer = shown(late)
+		self.assertNotEqual(newer, seen[late])  # the first signature is in what the late signer sees
+		self.assertEqual(submit(late, newer), 200)
+		self.wait_for_status(request.name, "Completed")
+		fresh_db()
+		rows = frappe.get_all(
+			"Sign Request Signer",
+			filters={"parent": request.name},
+			fields=["signer_role", "document_sha256"],
+		)
+		self.assertEqual({r.signer_role: r.document_sha256 for r in rows}[late], newer)
+
 	# ------------------------------------------------------------------ codes belong to a browser
 
 	def test_the_code_is_bound_to_the_browser_that_entered_it(self):

@@ -336,3 +336,85 @@ export async function useTestMail(call) {
 		sink.server.close();
 	};
 }
+
+/**
+ * On an open signing page whose signer has one signature field: open it, draw a signature, accept
+ * the consent and sign. When another party signed since the page loaded, the server answers 409 and
+ * the page shows the updated document with an alert: the signer looks again and signs once more.
+ * Resolves with the number of tries it took.
+ */
+export async function drawAndSign(page) {
+	const done =
+		'[data-testid="state-signed"], [data-testid="state-sealing"], [data-testid="state-completed"]';
+	for (let tries = 1; tries <= 2; tries++) {
+		await page.waitForSelector(".cs-page canvas", { timeout: 60_000 });
+		const next = page.locator("#cs-next");
+		// After a 409 the page keeps the signature drawn: the bar offers "Review and sign" at once.
+		if ((await next.innerText()).trim() !== "Review and sign") {
+			await next.click();
+			const sheet = page.locator(".cs-sheet");
+			await sheet.waitFor({ state: "visible" });
+			const pad = await sheet.locator(".cs-pad-canvas").boundingBox();
+			await page.mouse.move(pad.x + pad.width * 0.15, pad.y + pad.height * 0.6);
+			await page.mouse.down();
+			for (let i = 1; i <= 20; i++) {
+				await page.mouse.move(
+					pad.x + pad.width * (0.15 + (0.7 * i) / 20),
+					pad.y + pad.height * (0.6 - Math.sin(i / 2) * 0.25),
+					{ steps: 2 }
+				);
+			}
+			await page.mouse.up();
+			await sheet.locator(".cs-sheet-actions .cs-btn-primary").click();
+			await sheet.waitFor({ state: "detached" });
+		}
+		await next.click();
+		await page.locator("#cs-consent").check();
+		const signed = page.waitForSelector(done, { timeout: 60_000 }).then(
+			() => "signed",
+			() => null
+		);
+		const updated = page.waitForEvent("dialog", { timeout: 60_000 }).then(
+			async (dialog) => {
+				await dialog.accept();
+				return "updated";
+			},
+			() => null
+		);
+		await page.locator("#cs-sign").click();
+		const outcome = await Promise.race([signed, updated]);
+		if (outcome === "signed") return tries;
+		if (outcome !== "updated")
+			throw new Error("the page neither signed nor asked to look again");
+	}
+	throw new Error("the document changed twice while signing");
+}
+
+/** The signing links queued for `request`, by recipient (as each person reads them in their mail). */
+export async function queuedLinks(page, request) {
+	return page.evaluate(
+		async ([name, pattern]) => {
+			const queues = await frappe.xcall("frappe.client.get_list", {
+				doctype: "Email Queue",
+				filters: { reference_doctype: "Sign Request", reference_name: name },
+				fields: ["name", "message"],
+				order_by: "creation asc",
+				limit_page_length: 0,
+			});
+			const links = {};
+			for (const q of queues) {
+				const found = new RegExp(pattern).exec(
+					q.message.replace(/=\r?\n/g, "").replace(/=3D/g, "=")
+				);
+				if (!found) continue;
+				const doc = await frappe.xcall("frappe.client.get", {
+					doctype: "Email Queue",
+					name: q.name,
+				});
+				for (const r of doc.recipients || []) links[r.recipient] = found[1];
+			}
+			return links;
+		},
+		[request, LINK.source]
+	);
+}

@@ -14,6 +14,7 @@ import {
 	BASE,
 	CHROMIUM,
 	contractPdf,
+	drawAndSign,
 	launchChromium,
 	login,
 	SHOTS,
@@ -126,25 +127,7 @@ describe("a template's public signing link", { timeout: 300_000 }, () => {
 		await phone.waitForURL(/\/sign\//, { timeout: 30_000 });
 		await phone.waitForSelector(".cs-page canvas", { timeout: 60_000 });
 		await shot("public-link-3-document.png");
-		await phone.locator("#cs-next").click();
-		const sheet = phone.locator(".cs-sheet");
-		await sheet.waitFor({ state: "visible" });
-		const pad = await sheet.locator(".cs-pad-canvas").boundingBox();
-		await phone.mouse.move(pad.x + pad.width * 0.15, pad.y + pad.height * 0.6);
-		await phone.mouse.down();
-		for (let i = 1; i <= 20; i++) {
-			await phone.mouse.move(
-				pad.x + pad.width * (0.15 + (0.7 * i) / 20),
-				pad.y + pad.height * (0.6 - Math.sin(i / 2) * 0.25),
-				{ steps: 2 }
-			);
-		}
-		await phone.mouse.up();
-		await sheet.locator(".cs-sheet-actions .cs-btn-primary").click();
-		await sheet.waitFor({ state: "detached" });
-		await phone.locator("#cs-next").click();
-		await phone.locator("#cs-consent").check();
-		await phone.locator("#cs-sign").click();
+		await drawAndSign(phone);
 		await phone.waitForSelector('[data-testid="state-completed"]', { timeout: 150_000 });
 		await shot("public-link-4-completed.png");
 

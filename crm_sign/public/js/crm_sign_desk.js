@@ -278,7 +278,106 @@
 			return { recipient: changed ? recipient : null, channel: v.channel || null };
 		}
 
+		// A template with more than the two classic roles (a second client, a witness, a CC) asks
+		// for a person for each role first, proposed by the server from the record.
 		send(template, $btn) {
+			if (this.busy) return;
+			frappe
+				.call({
+					method: API + "get_signers",
+					args: {
+						doctype: this.frm.doctype,
+						name: this.frm.docname,
+						template: template.name,
+					},
+					freeze: true,
+				})
+				.then((r) => {
+					const roles = (r && r.message) || [];
+					const sides = roles.map((role) => role.side);
+					const classic =
+						roles.length <= 2 &&
+						!sides.includes("CC") &&
+						new Set(sides).size === sides.length;
+					if (classic) return this.send_now(template, $btn);
+					this.choose_signers(template, roles);
+				});
+		}
+
+		choose_signers(template, roles) {
+			const { recipient } = this.overrides();
+			const first = roles.findIndex((role) => role.side === "Counterparty");
+			if (recipient && first >= 0) Object.assign(roles[first], recipient);
+			const fields = [];
+			roles.forEach((role, i) => {
+				const order =
+					role.side === "CC"
+						? __("receives a copy")
+						: __("signs in step {0}", [role.step]);
+				fields.push({
+					fieldtype: "Section Break",
+					label: `${esc(role.label)} · ${esc(__(role.side))} · ${esc(order)}`,
+				});
+				if (role.side === "Company") {
+					fields.push({
+						fieldtype: "Link",
+						fieldname: `user_${i}`,
+						label: __("User"),
+						options: "User",
+						reqd: 1,
+						default: role.user || "",
+					});
+					return;
+				}
+				fields.push(
+					{
+						fieldtype: "Data",
+						fieldname: `name_${i}`,
+						label: __("Name"),
+						default: role.name || "",
+					},
+					{ fieldtype: "Column Break" },
+					{
+						fieldtype: "Data",
+						fieldname: `email_${i}`,
+						label: __("Email"),
+						options: "Email",
+						default: role.email || "",
+					},
+					{ fieldtype: "Column Break" },
+					{
+						fieldtype: "Data",
+						fieldname: `mobile_${i}`,
+						label: __("Mobile"),
+						default: role.mobile || "",
+					}
+				);
+			});
+			const dialog = new frappe.ui.Dialog({
+				title: __("Who signs {0}", [esc(template.template_name)]),
+				size: "large",
+				fields,
+				primary_action_label: __("Send"),
+				primary_action: (values) => {
+					const signers = roles.map((role, i) =>
+						role.side === "Company"
+							? { label: role.label, user: values[`user_${i}`] || "" }
+							: {
+									label: role.label,
+									name: values[`name_${i}`] || "",
+									email: values[`email_${i}`] || "",
+									mobile: values[`mobile_${i}`] || "",
+								}
+					);
+					dialog.hide();
+					this.send_now(template, null, signers);
+				},
+			});
+			dialog.$wrapper.addClass("crm-sign-signers-dialog");
+			dialog.show();
+		}
+
+		send_now(template, $btn, signers) {
 			if (this.busy) return;
 			this.busy = true;
 			const { recipient, channel } = this.overrides();
@@ -289,7 +388,8 @@
 				template: template.name,
 			};
 			if (channel) args.channel = channel;
-			if (recipient) args.recipient = JSON.stringify(recipient);
+			if (signers) args.signers = JSON.stringify(signers);
+			else if (recipient) args.recipient = JSON.stringify(recipient);
 			frappe
 				.call({
 					method: API + "send",

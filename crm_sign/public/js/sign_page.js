@@ -164,9 +164,12 @@
 
 	function intro() {
 		const p = app.page;
-		const asks = p.company
-			? t("{0} from {1} asks you to sign this document.", [p.sender, p.company])
-			: t("{0} asks you to sign this document.", [p.sender]);
+		const copy = p.state === "copy";
+		const asks = copy
+			? t("{0} sends you this document for your information.", [p.sender])
+			: p.company
+				? t("{0} from {1} asks you to sign this document.", [p.sender, p.company])
+				: t("{0} asks you to sign this document.", [p.sender]);
 		return h(
 			"section",
 			{ class: "cs-card cs-intro" },
@@ -175,7 +178,9 @@
 			h(
 				"p",
 				{ class: "cs-muted" },
-				t("Signing as {0}", [p.signer_name || ""]),
+				copy
+					? t("Copy for {0}", [p.signer_name || ""])
+					: t("Signing as {0}", [p.signer_name || ""]),
 				p.expires_on && p.state === "open"
 					? h("span", {
 							class: "cs-expiry",
@@ -258,6 +263,28 @@
 					})
 				),
 			signed: signedScreen,
+			// CC: reads the document, signs nothing, gets the sealed copy by e-mail at the end.
+			copy: () =>
+				stateCard(
+					"copy",
+					t("You receive a copy"),
+					h("p", {
+						text: t(
+							"You do not need to sign. We will e-mail you the signed copy when everyone has signed."
+						),
+					}),
+					h(
+						"a",
+						{
+							class: "cs-btn cs-btn-primary cs-btn-block",
+							href: documentUrl(false),
+							target: "_blank",
+							rel: "noopener",
+							"data-testid": "view-copy",
+						},
+						t("View the document")
+					)
+				),
 			login: () =>
 				stateCard(
 					"login",

@@ -33,6 +33,7 @@ class SignRequestSigner(Document):
 		parentfield: DF.Data
 		parenttype: DF.Data
 		reminders_sent: DF.Int
+		role_label: DF.Data | None
 		sent_on: DF.Datetime | None
 		signature_image: DF.LongText | None
 		signed_on: DF.Datetime | None

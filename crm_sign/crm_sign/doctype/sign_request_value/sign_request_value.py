@@ -39,6 +39,7 @@ class SignRequestValue(Document):
 		pos_x: DF.Float
 		pos_y: DF.Float
 		required: DF.Check
+		signer_label: DF.Data | None
 		signer_row: DF.Data | None
 		value: DF.Code | None
 		value_format: DF.Data | None

@@ -53,6 +53,7 @@ class SignTemplate(Document):
 	def validate(self):
 		self.validate_reference_doctype()
 		self.validate_source()
+		self.validate_roles()
 		self.validate_fields()
 		self.validate_public_link()
 
@@ -87,6 +88,38 @@ class SignTemplate(Document):
 
 			# Refused now, with the reason, rather than when the first request is made from it.
 			check_pdf(frappe.get_doc("File", check_file_readable(self.pdf_file)).get_content())
+
+	def validate_roles(self):
+		"""Labels unique (fields name their signer by it); a field's signer must be a signing role of
+		the field's side."""
+		from crm_sign.signing.signers import CC, template_roles
+
+		labels = [(row.label or "").strip() for row in self.roles if (row.label or "").strip()]
+		duplicate = next((label for label in labels if labels.count(label) > 1), None)
+		if duplicate:
+			frappe.throw(
+				_("Two roles are called {0}: give each role its own label").format(frappe.bold(duplicate))
+			)
+		for row in self.roles:
+			if (
+				row.signer_role == "Company"
+				and row.user
+				and not frappe.db.get_value("User", row.user, "enabled")
+			):
+				frappe.throw(_("Role {0}: {1} is not an active user").format(row.idx, row.user))
+		sides = {
+			role.label: role.side for role in template_roles(self, self.signing_order or "Company first")
+		}
+		for row in self.fields:
+			label = (row.get("signer_label") or "").strip()
+			if not label or row.filled_by == "Prefilled":
+				continue
+			if sides.get(label) in (None, CC) or sides[label] != row.filled_by:
+				frappe.throw(
+					_("Row {0}: {1} is not a {2} role of this template").format(
+						row.idx, frappe.bold(label), _(row.filled_by)
+					)
+				)
 
 	def validate_public_link(self):
 		"""A public link makes Leads, in the sender's name, for visitors who sign first."""

@@ -38,6 +38,7 @@ class SignTemplateField(Document):
 		pos_x: DF.Float
 		pos_y: DF.Float
 		required: DF.Check
+		signer_label: DF.Data | None
 		source: DF.Data | None
 		value_format: DF.Data | None
 		width: DF.Float

@@ -20,5 +20,6 @@ class SignTemplateRole(Document):
 		parenttype: DF.Data
 		signer_role: DF.Literal["Company", "Counterparty", "CC"]
 		signing_step: DF.Int
+		user: DF.Link | None
 	# end: auto-generated types
 	pass
