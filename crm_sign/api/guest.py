@@ -8,12 +8,14 @@ import json
 
 import frappe
 from frappe import _
+from frappe.utils import cint
 
 from crm_sign.signing import requests, signer_session
 from crm_sign.signing.client import guest_rate_limit
 
 # A signer needs a handful of calls per visit; a guesser hits these long before finding a token.
 READ_LIMIT, WRITE_LIMIT, WINDOW = 60, 20, 10 * 60
+PAGE_LIMIT = 600  # one image per page and screen width; a long contract read twice stays well under
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
@@ -36,6 +38,20 @@ def document(token: str | None = None, link: str | None = None, download: int | 
 	frappe.local.response.filecontent = content
 	frappe.local.response.type = "pdf"
 	frappe.local.response.display_content_as = "attachment" if str(download) in ("1", "true") else "inline"
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+@guest_rate_limit(limit=PAGE_LIMIT, seconds=WINDOW)
+def page(n: int | str, w: int | str = 800, token: str | None = None, link: str | None = None) -> None:
+	"""Page `n` of the document as an image `w` pixels wide (rounded up to a cached width)."""
+	request, row = signer_session.resolve(token, link)
+	signer_session.require_signer_identity(row)
+	signer_session.require_code(request, row)
+	frappe.local.response.filecontent = signer_session.page_image(request, row, cint(n), cint(w))
+	frappe.local.response.filename = f"page-{cint(n)}.webp"
+	frappe.local.response.content_type = "image/webp"
+	frappe.local.response.type = "download"
+	frappe.local.response.display_content_as = "inline"
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])

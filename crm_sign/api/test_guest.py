@@ -16,6 +16,7 @@ from unittest.mock import patch
 import frappe
 import frappe.handler
 from frappe.utils import add_days, now_datetime, set_request
+from PIL import Image
 
 try:
 	from frappe.tests import IntegrationTestCase
@@ -24,6 +25,7 @@ except ImportError:
 
 from crm_sign.engine import tokens
 from crm_sign.engine.pdf import read_pdf
+from crm_sign.engine.render import render_page
 from crm_sign.engine.seal import certificate_pem, verify_pdf
 from crm_sign.signing import files, requests, signer_session
 from crm_sign.signing.seal_certificate import site_seal_certificate
@@ -432,6 +434,31 @@ class TestGuestSigning(IntegrationTestCase):
 		with self.assertRaises(frappe.ValidationError):
 			guest.call("decline", token=token, reason="changed my mind")
 		self.assertEqual(len([e for e in self.events(request, "signed") if '"Counterparty"' in e.data]), 1)
+
+	def test_pages_are_images_of_the_document_the_signer_is_shown(self):
+		request = self.make_request()  # Company first
+		self.sign_as_company(request)
+		token = self.link_for(request, "Counterparty")
+		guest = Guest()
+		opened = guest.call("open_document", token=token)
+		self.assertEqual(opened["pages"], [[595.28, 841.89], [595.28, 841.89]])
+		guest.call("page", http_method="GET", token=token, n="1", w="700")
+		response = frappe.local.response
+		self.assertEqual((response.content_type, response.display_content_as), ("image/webp", "inline"))
+		image = Image.open(io.BytesIO(response.filecontent))
+		self.assertEqual(image.size[0], 800)
+		# The image is of the current document: the company's signature is in it, cached by its hash.
+		request.reload()
+		current = files.current_document(request)
+		self.assertEqual(response.filecontent, render_page(current, 0, 800))
+		with self.assertRaises(frappe.DoesNotExistError):
+			guest.call("page", http_method="GET", token=token, n="9", w="700")
+		with self.assertRaises(frappe.DoesNotExistError):  # no token, no page
+			Guest().call("page", http_method="GET", token="x" * 43, n="1", w="700")
+		# Once signed, the page images are closed like the document.
+		self.sign(guest, token, self.counterparty_values(request), signature_data_url("Ayşe Test"))
+		with self.assertRaises(frappe.PermissionError):
+			guest.call("page", http_method="GET", token=token, n="1", w="700")
 
 	def test_company_signs_first_when_the_order_says_so(self):
 		request = self.make_request(signing_order="Company first")

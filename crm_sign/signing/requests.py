@@ -172,6 +172,19 @@ def _stored_value(value) -> str:
 	return str(value)
 
 
+def refresh_waiting(request) -> None:
+	"""Whose turn it is, on the request itself: the workspace's cards count requests, not rows (a
+	request waiting for two clients is one request waiting for the customer)."""
+	open_request = request.status in OPEN_STATUSES
+	turn = {row.signer_role for row in signing_rows(request) if row.status in ("Pending", "Viewed")}
+	values = {
+		"waiting_for_company": int(open_request and "Company" in turn),
+		"waiting_for_customer": int(open_request and "Counterparty" in turn),
+	}
+	if any(int(request.get(key) or 0) != value for key, value in values.items()):
+		request.db_set(values, update_modified=False)
+
+
 def signing_rows(request) -> list:
 	return [row for row in request.signers if row.signer_role in SIGNING_ROLES]
 
@@ -234,6 +247,7 @@ def send_request(request) -> None:
 	for row in request.signers:
 		if row.signer_role == signer_roles.CC:  # a link to read now; the sealed copy comes at the end
 			invite_signer(request, row)
+	refresh_waiting(request)
 	events.document_event(request)
 
 
@@ -468,6 +482,7 @@ def record_signature(
 		finalize.enqueue_finalize(request.name)
 	else:
 		activate_next_signers(request)
+	refresh_waiting(request)
 
 
 def current_document_sha256(request) -> str:
@@ -509,6 +524,7 @@ def decline(request, row, reason: str) -> None:
 		frappe.throw(_("This link can no longer be used."), title=_("Link closed"))
 	row.db_set({"status": "Declined", "language": (getattr(frappe.local, "lang", None) or "en")[:10]})
 	request.db_set({"status": "Declined", "declined_reason": reason[:1000]})
+	refresh_waiting(request)
 	_close_todos(request)
 	log_event(
 		request,
@@ -525,6 +541,7 @@ def cancel_request(request):
 	if request.status in FINAL_STATUSES or (request.status == "Partially Signed" and all_signed(request)):
 		frappe.throw(_("A {0} request cannot be cancelled").format(_(request.status)))
 	request.db_set("status", "Cancelled")
+	refresh_waiting(request)
 	_close_todos(request)
 	log_event(request, "cancelled")
 	events.publish(request, "cancelled", None)
@@ -537,6 +554,7 @@ def expire_request(request) -> bool:
 	if request.status not in OPEN_STATUSES or all_signed(request):
 		return False
 	request.db_set("status", "Expired")
+	refresh_waiting(request)
 	_close_todos(request)
 	log_event(request, "expired", actor="system")
 	events.publish(request, "expired", None)

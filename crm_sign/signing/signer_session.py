@@ -141,6 +141,7 @@ def page_data(request, row, mark_viewed: bool = False) -> dict:
 		"waiting_for_others": any(r.status != "Signed" for r in requests.signing_rows(request)),
 		# The page sends it back with the signature: what was shown is what gets signed.
 		"document_sha256": requests.current_document_sha256(request) if state == "open" else "",
+		"pages": page_sizes(request) if state in ("open", "copy") and not code_required(request, row) else [],
 	}
 
 
@@ -197,6 +198,43 @@ def document_bytes(request, row) -> tuple[bytes, str]:
 	if state not in ("open", "copy"):
 		frappe.throw(_("This link can no longer be used."), frappe.PermissionError, title=_("Link closed"))
 	return files.current_document(request), f"{request.name}-document.pdf"
+
+
+PAGE_CACHE_SECONDS = 24 * 3600
+
+
+def page_sizes(request) -> list[list[float]]:
+	"""[[width, height], ...] in points of the document the signer is shown, for laying the page out
+	before any image arrives (cached by the document's hash)."""
+	from crm_sign.engine.render import page_sizes as sizes_of
+	from crm_sign.signing import files
+
+	key = f"crm_sign:page_sizes:{requests.current_document_sha256(request)}"
+	cached = frappe.cache.get_value(key, expires=True)
+	if cached is None:
+		cached = [[round(s.width, 2), round(s.height, 2)] for s in sizes_of(files.current_document(request))]
+		frappe.cache.set_value(key, cached, expires_in_sec=PAGE_CACHE_SECONDS)
+	return cached
+
+
+def page_image(request, row, page: int, width: int) -> bytes:
+	"""Page `page` (1-based) of the document the signer is shown, as an image; the same rules as the
+	document itself. Rendered once per document, page and width (cached by the document's hash)."""
+	from crm_sign.engine.render import page_width_for, render_page
+	from crm_sign.signing import files
+
+	if requests.link_state(request, row) not in ("open", "copy"):
+		frappe.throw(_("This link can no longer be used."), frappe.PermissionError, title=_("Link closed"))
+	width = page_width_for(max(int(width or 0), 1))
+	key = f"crm_sign:page_image:{requests.current_document_sha256(request)}:{int(page)}:{width}"
+	image = frappe.cache.get_value(key, expires=True)
+	if image is None:
+		try:
+			image = render_page(files.current_document(request), int(page) - 1, width)
+		except IndexError:
+			frappe.throw(_("The document has no page {0}.").format(page), frappe.DoesNotExistError)
+		frappe.cache.set_value(key, image, expires_in_sec=PAGE_CACHE_SECONDS)
+	return image
 
 
 def _code_state(row) -> tokens.OneTimeCode:

@@ -164,6 +164,7 @@ class TestSeveralSigners(IntegrationTestCase):
 		with self.assertRaises(frappe.ValidationError):
 			requests.record_signature(request, rows["Lawyer"], {}, signature_data_url("Lawyer"))
 
+		self.assertEqual((request.waiting_for_customer, request.waiting_for_company), (1, 0))
 		# Client 2 signs first: the company still waits for Client.
 		requests.record_signature(request, rows["Client 2"], {}, signature_data_url("Director Two"))
 		request = frappe.get_doc("Sign Request", request.name)
@@ -174,11 +175,14 @@ class TestSeveralSigners(IntegrationTestCase):
 		request = frappe.get_doc("Sign Request", request.name)
 		self.assertEqual(signing_progress(request.signers), "2 of 3 signed")
 		self.assertEqual(self.status_of(request, "Company"), "Pending")
+		# One request waiting for us now, counted once whatever the number of rows.
+		self.assertEqual((request.waiting_for_customer, request.waiting_for_company), (0, 1))
 
 		company = next(r for r in request.signers if r.role_label == "Company")
 		requests.record_signature(request, company, {}, signature_data_url("Administrator"))
 		request = frappe.get_doc("Sign Request", request.name)
 		self.assertEqual(request.status, "Completed")
+		self.assertEqual((request.waiting_for_customer, request.waiting_for_company), (0, 0))
 		# The certificate names every signer with their role; the copy went to the CC too.
 		text = "".join(
 			page.extract_text() for page in PdfReader(io.BytesIO(files.signed_document(request))).pages

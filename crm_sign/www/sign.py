@@ -22,8 +22,6 @@ no_cache = 1
 sitemap = 0
 
 LANGUAGES = ("en", "tr")
-# pdf.js 4 (ES modules, served as .js: some web servers do not know .mjs); see public/js/lib/pdfjs.
-PDFJS = "/assets/crm_sign/js/lib/pdfjs/4.10.38"
 
 # Every text the page shows, in English; sign.js translates them with __() from the dicts below.
 PAGE_STRINGS = (
@@ -149,8 +147,6 @@ def get_context(context) -> dict:
 			"consent_text": get_settings().consent_text or "",
 			# A company signer signs in their desk session, whose POSTs need the CSRF token.
 			"csrf_token": get_csrf_token() if frappe.session.user != "Guest" else "",
-			"pdfjs": f"{PDFJS}/pdf.min.js",
-			"pdfjs_worker": f"{PDFJS}/pdf.worker.min.js",
 		}
 	)
 	return context

@@ -347,7 +347,7 @@ export async function drawAndSign(page) {
 	const done =
 		'[data-testid="state-signed"], [data-testid="state-sealing"], [data-testid="state-completed"]';
 	for (let tries = 1; tries <= 2; tries++) {
-		await page.waitForSelector(".cs-page canvas", { timeout: 60_000 });
+		await page.waitForSelector(".cs-page img", { timeout: 60_000 });
 		const next = page.locator("#cs-next");
 		// After a 409 the page keeps the signature drawn: the bar offers "Review and sign" at once.
 		if ((await next.innerText()).trim() !== "Review and sign") {

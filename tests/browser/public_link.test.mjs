@@ -125,7 +125,7 @@ describe("a template's public signing link", { timeout: 300_000 }, () => {
 
 		// Straight to the document: no second code, the address was just confirmed.
 		await phone.waitForURL(/\/sign\//, { timeout: 30_000 });
-		await phone.waitForSelector(".cs-page canvas", { timeout: 60_000 });
+		await phone.waitForSelector(".cs-page img", { timeout: 60_000 });
 		await shot("public-link-3-document.png");
 		await drawAndSign(phone);
 		await phone.waitForSelector('[data-testid="state-completed"]', { timeout: 150_000 });

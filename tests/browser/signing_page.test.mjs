@@ -403,8 +403,11 @@ describe("crm_sign signing page", { skip: skip || false, timeout: 900_000 }, () 
 	}
 
 	async function signDocument(page, kind, prefix, options) {
-		await page.waitForSelector(".cs-page canvas");
-		await page.waitForFunction(() => document.querySelector(".cs-page canvas").width > 100);
+		await page.waitForSelector(".cs-page img");
+		await page.waitForFunction(() => {
+			const image = document.querySelector(".cs-page img");
+			return image.complete && image.naturalWidth > 100;
+		});
 		await shot(page, `${prefix}-document.png`);
 		await fillFields(page, kind, prefix, options);
 		await page.locator(".cs-page").last().scrollIntoViewIfNeeded();
@@ -447,7 +450,7 @@ describe("crm_sign signing page", { skip: skip || false, timeout: 900_000 }, () 
 			await anonymous.waitForSelector('[data-testid="state-login"]');
 			await anonymous.context().close();
 			const desk = await openPage(kind, companyPath, {}, { asUser: true });
-			await desk.waitForSelector(".cs-page canvas");
+			await desk.waitForSelector(".cs-page img");
 			await signDocument(desk, kind, `${kind}-1-company`, { typed: kind === "phone" });
 			await desk.waitForSelector('[data-testid="state-signed"]');
 			await shot(desk, `${kind}-1-company-thanks.png`);
@@ -504,7 +507,7 @@ describe("crm_sign signing page", { skip: skip || false, timeout: 900_000 }, () 
 			);
 			const link = await linkFromEmail(request, email);
 			const page = await openPage(kind, link.url);
-			await page.waitForSelector(".cs-page canvas");
+			await page.waitForSelector(".cs-page img");
 			await page.locator("#cs-decline").scrollIntoViewIfNeeded();
 			await page.locator("#cs-decline").click();
 			await page.locator("#cs-decline-confirm").click();

@@ -548,7 +548,7 @@
 		show(intro(), pages, finishPanel(), actionBar());
 		document.body.classList.add("cs-has-actionbar");
 		updateProgress();
-		loadPdf(pages, status);
+		loadPages(pages, status);
 		if (!app.viewedSent) {
 			app.viewedSent = true;
 			call("open_document").catch(() => {});
@@ -582,20 +582,22 @@
 		);
 	}
 
-	let pdfjsLib = null; // pdf.js 4 is an ES module, imported on first use
+	// Each page is an image the server rendered from the exact document being signed: the first
+	// page shows after one small download, with no PDF viewer to fetch and start first. The layout
+	// (page sizes, field boxes) is known from open_document before any image arrives.
+	function pageUrl(n, width) {
+		const params = new URLSearchParams({ link: app.link, n: String(n), w: String(width) });
+		return `${API}page?${params}`;
+	}
 
-	async function loadPdf(container, status) {
-		try {
-			pdfjsLib = pdfjsLib || (await import(boot.pdfjs));
-			pdfjsLib.GlobalWorkerOptions.workerSrc = boot.pdfjs_worker;
-			if (!app.pdf) {
-				app.pdf = await pdfjsLib.getDocument({
-					url: documentUrl(false),
-					isEvalSupported: false,
-					withCredentials: true,
-				}).promise;
-			}
-		} catch (e) {
+	function imageWidth(container) {
+		const ratio = Math.min(window.devicePixelRatio || 1, 2);
+		return Math.round(Math.max(container.clientWidth, 320) * ratio);
+	}
+
+	function loadPages(container, status) {
+		const sizes = app.page.pages || [];
+		if (!sizes.length) {
 			status.textContent = t(
 				"The document could not be loaded. Check your connection and reload the page."
 			);
@@ -603,47 +605,39 @@
 			return;
 		}
 		status.remove();
-		for (let n = 1; n <= app.pdf.numPages; n++) {
-			const pdfPage = await app.pdf.getPage(n);
-			const viewport = pdfPage.getViewport({ scale: 1 });
+		const width = imageWidth(container);
+		sizes.forEach(([pageWidth, pageHeight], i) => {
+			const n = i + 1;
 			const wrap = h("div", {
 				class: "cs-page",
 				"data-page": n,
-				style: { aspectRatio: `${viewport.width} / ${viewport.height}` },
-				"aria-label": t("Page {0} of {1}", [n, app.pdf.numPages]),
+				style: { aspectRatio: `${pageWidth} / ${pageHeight}` },
+				"aria-label": t("Page {0} of {1}", [n, sizes.length]),
 				role: "group",
 			});
-			const canvas = h("canvas", { class: "cs-page-canvas", "aria-hidden": "true" });
-			wrap.append(
-				canvas,
-				h("div", { class: "cs-page-no", text: `${n} / ${app.pdf.numPages}` })
-			);
+			const image = h("img", {
+				class: "cs-page-img",
+				alt: "",
+				src: pageUrl(n, width),
+				loading: n <= 2 ? "eager" : "lazy",
+				decoding: "async",
+				draggable: "false",
+				fetchpriority: n === 1 ? "high" : "auto",
+				onerror: () => {
+					wrap.classList.add("cs-page-failed");
+					wrap.dataset.error = t(
+						"The document could not be loaded. Check your connection and reload the page."
+					);
+				},
+			});
+			wrap.append(image, h("div", { class: "cs-page-no", text: `${n} / ${sizes.length}` }));
 			for (const f of fields().filter((x) => Number(x.page) === n))
 				wrap.append(fieldOverlay(f));
 			container.append(wrap);
-			wrap._pdfPage = pdfPage;
-			await paintPage(wrap);
-		}
+		});
+		app.pagesShown = true;
 		app.pageWidth = container.clientWidth;
 		window.addEventListener("resize", onResize);
-	}
-
-	async function paintPage(wrap) {
-		const pdfPage = wrap._pdfPage;
-		const canvas = wrap.querySelector("canvas");
-		const base = pdfPage.getViewport({ scale: 1 });
-		const ratio = Math.min(window.devicePixelRatio || 1, 2);
-		const scale = (Math.max(wrap.clientWidth, 320) * ratio) / base.width;
-		const viewport = pdfPage.getViewport({ scale });
-		canvas.width = Math.floor(viewport.width);
-		canvas.height = Math.floor(viewport.height);
-		if (wrap._task) wrap._task.cancel();
-		wrap._task = pdfPage.render({ canvasContext: canvas.getContext("2d"), viewport });
-		try {
-			await wrap._task.promise;
-		} catch (e) {
-			/* cancelled by a newer paint */
-		}
 	}
 
 	let resizeTimer = null;
@@ -653,7 +647,10 @@
 			const container = document.getElementById("cs-pages");
 			if (!container || Math.abs(container.clientWidth - app.pageWidth) < 40) return;
 			app.pageWidth = container.clientWidth;
-			container.querySelectorAll(".cs-page").forEach((wrap) => paintPage(wrap));
+			const width = imageWidth(container);
+			container.querySelectorAll(".cs-page").forEach((wrap) => {
+				wrap.querySelector("img").src = pageUrl(wrap.dataset.page, width);
+			});
 		}, 250);
 	}
 
@@ -1385,7 +1382,7 @@
 
 	function rerender() {
 		const pages = document.getElementById("cs-pages");
-		if (!pages || !app.pdf) return render();
+		if (!pages || !app.pagesShown) return render();
 		// keep the painted pages; rebuild the texts around them
 		main.replaceChildren(intro(), pages, finishPanel(), actionBar());
 		pages.querySelectorAll(".cs-field").forEach((el) => {

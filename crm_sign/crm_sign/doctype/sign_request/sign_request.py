@@ -47,6 +47,8 @@ class SignRequest(Document):
 		template: DF.Link | None
 		title: DF.Data | None
 		unsigned_pdf: DF.Attach | None
+		waiting_for_company: DF.Check
+		waiting_for_customer: DF.Check
 	# end: auto-generated types
 
 	def validate(self):
