@@ -8,12 +8,14 @@ link scanners in mail filters do not count as the signer opening the document.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import frappe
 from frappe import _
 from frappe.sessions import get_csrf_token
 from frappe.translate import get_all_translations
 
+from crm_sign.engine.render import WIDTHS
 from crm_sign.signing import requests, signer_session
 from crm_sign.signing.client import client_ip
 from crm_sign.signing.settings import get_settings
@@ -137,6 +139,11 @@ def get_context(context) -> dict:
 	context.lang = lang
 	context.title = data.get("title") or _("Secure e-signature")
 	context.data = data
+	# The first page's image starts loading with the HTML's head, alongside the CSS and the script.
+	context.first_page_srcset = (
+		page_srcset(link, 1) if data.get("pages") and data.get("state") == "open" else ""
+	)
+	context.page_sizes = PAGE_IMAGE_SIZES
 	context.data_json = _script_json(
 		{
 			"link": link,
@@ -145,11 +152,26 @@ def get_context(context) -> dict:
 			"page": data,
 			"messages": {code: _messages(code) for code in LANGUAGES},
 			"consent_text": get_settings().consent_text or "",
+			"page_widths": list(WIDTHS),
+			"page_sizes": PAGE_IMAGE_SIZES,
 			# A company signer signs in their desk session, whose POSTs need the CSRF token.
 			"csrf_token": get_csrf_token() if frappe.session.user != "Guest" else "",
 		}
 	)
 	return context
+
+
+# How wide a page is drawn (.cs-main: 920px at most, 10px padding each side), for the browser to pick
+# an image from the srcset before any CSS or script has loaded.
+PAGE_IMAGE_SIZES = "(max-width: 920px) calc(100vw - 20px), 900px"
+
+
+def page_srcset(link: str, page: int) -> str:
+	"""The srcset of a page's image; sign_page.js builds the same URLs (link, n, w in this order)."""
+	return ", ".join(
+		f"/api/method/crm_sign.api.guest.page?{urlencode({'link': link, 'n': page, 'w': width})} {width}w"
+		for width in WIDTHS
+	)
 
 
 def _page_data(token: str, context) -> tuple[dict, str]:

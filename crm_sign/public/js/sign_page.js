@@ -25,7 +25,6 @@
 		consent: false,
 		codeSentTo: "",
 		pdf: null,
-		pageWidth: 0,
 		busy: false,
 		polls: 0,
 	};
@@ -590,9 +589,10 @@
 		return `${API}page?${params}`;
 	}
 
-	function imageWidth(container) {
-		const ratio = Math.min(window.devicePixelRatio || 1, 2);
-		return Math.round(Math.max(container.clientWidth, 320) * ratio);
+	// The same srcset as the page's <link rel=preload> (sign.py), so page 1 is not fetched twice;
+	// the browser picks the width for the screen and picks again when it turns.
+	function pageSrcset(n) {
+		return boot.page_widths.map((width) => `${pageUrl(n, width)} ${width}w`).join(", ");
 	}
 
 	function loadPages(container, status) {
@@ -605,7 +605,6 @@
 			return;
 		}
 		status.remove();
-		const width = imageWidth(container);
 		sizes.forEach(([pageWidth, pageHeight], i) => {
 			const n = i + 1;
 			const wrap = h("div", {
@@ -618,11 +617,14 @@
 			const image = h("img", {
 				class: "cs-page-img",
 				alt: "",
-				src: pageUrl(n, width),
+				// loading and sizes before srcset and src: they decide what is fetched, and when
 				loading: n <= 2 ? "eager" : "lazy",
 				decoding: "async",
 				draggable: "false",
 				fetchpriority: n === 1 ? "high" : "auto",
+				sizes: boot.page_sizes,
+				srcset: pageSrcset(n),
+				src: pageUrl(n, boot.page_widths[1]),
 				onerror: () => {
 					wrap.classList.add("cs-page-failed");
 					wrap.dataset.error = t(
@@ -636,22 +638,6 @@
 			container.append(wrap);
 		});
 		app.pagesShown = true;
-		app.pageWidth = container.clientWidth;
-		window.addEventListener("resize", onResize);
-	}
-
-	let resizeTimer = null;
-	function onResize() {
-		clearTimeout(resizeTimer);
-		resizeTimer = setTimeout(() => {
-			const container = document.getElementById("cs-pages");
-			if (!container || Math.abs(container.clientWidth - app.pageWidth) < 40) return;
-			app.pageWidth = container.clientWidth;
-			const width = imageWidth(container);
-			container.querySelectorAll(".cs-page").forEach((wrap) => {
-				wrap.querySelector("img").src = pageUrl(wrap.dataset.page, width);
-			});
-		}, 250);
 	}
 
 	function fieldOverlay(f) {
