@@ -23,6 +23,7 @@ ROW_KEYS = (
 	"field_label",
 	"field_type",
 	"filled_by",
+	"signer_label",
 	"source",
 	"value_format",
 	"required",
@@ -69,6 +70,8 @@ def get_designer_data(template: str) -> dict:
 		"functions": sorted(FUNCTIONS),
 		"field_types": list(FIELD_TYPES),
 		"filled_by": list(FILLED_BY),
+		# the template's signing roles by side, for the field's Signer
+		"roles": _signing_roles(doc),
 		"can_write": bool(doc.has_permission("write")),
 	}
 
@@ -114,6 +117,18 @@ def save_fields(template: str, fields: str | list, modified: str | None = None) 
 # ------------------------------------------------------------------------------------------ helpers
 
 
+def _signing_roles(doc) -> dict[str, list[str]]:
+	from crm_sign.signing.settings import get_settings
+	from crm_sign.signing.signers import CC, template_roles
+
+	roles: dict[str, list[str]] = {}
+	order = doc.signing_order or get_settings().signing_order or "Company first"
+	for role in template_roles(doc, order):
+		if role.side != CC:
+			roles.setdefault(role.side, []).append(role.label)
+	return roles
+
+
 def _template(template: str, ptype: str):
 	doc = frappe.get_doc("Sign Template", template)
 	doc.check_permission(ptype)
@@ -134,6 +149,8 @@ def _clean_row(row: dict) -> dict:
 		"field_label": (row.get("field_label") or "").strip() or _(field_type),
 		"field_type": field_type,
 		"filled_by": filled_by,
+		# the role (by label) that fills it; the controller checks it names a role of this side
+		"signer_label": (row.get("signer_label") or "").strip() if filled_by != "Prefilled" else "",
 		"source": (row.get("source") or "").strip() if filled_by == "Prefilled" else "",
 		"value_format": (row.get("value_format") or "").strip(),
 		"required": 1 if cint(row.get("required")) else 0,

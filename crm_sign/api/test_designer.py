@@ -101,6 +101,29 @@ class TestDesigner(IntegrationTestCase):
 		self.assertEqual((added.pos_x, added.anchor, added.required), (0.1235, "", 0))
 		self.assertEqual(added.source, "=date(creation)")
 
+	def test_a_fields_signer_role_survives_the_designer(self):
+		"""With two client roles, the designer offers them and saving keeps which one signs where."""
+		name = make_template(
+			"Lead",
+			"Designer Two Clients",
+			roles=[
+				{"signer_role": "Counterparty", "label": "Client", "signing_step": 1},
+				{"signer_role": "Counterparty", "label": "Client 2", "signing_step": 1},
+				{"signer_role": "Company", "label": "Company", "signing_step": 2},
+			],
+		)
+		data = designer.get_designer_data(name)
+		self.assertEqual(data["roles"], {"Counterparty": ["Client", "Client 2"], "Company": ["Company"]})
+		rows = data["fields"]
+		second = next(row for row in rows if row["filled_by"] == "Counterparty")
+		second["signer_label"] = "Client 2"
+		designer.save_fields(name, json.dumps(rows), data["template"]["modified"])
+		saved = designer.get_designer_data(name)["fields"]
+		self.assertEqual(
+			[row["signer_label"] for row in saved if row["field_label"] == second["field_label"]],
+			["Client 2"],
+		)
+
 	def test_save_fields_is_validated_by_the_template(self):
 		"""A prefilled field without a source, or a box off the page, is refused with the row named."""
 		for row in (

@@ -182,7 +182,9 @@ def refresh_waiting(request) -> None:
 		"waiting_for_customer": int(open_request and "Counterparty" in turn),
 	}
 	if any(int(request.get(key) or 0) != value for key, value in values.items()):
-		request.db_set(values, update_modified=False)
+		# set_value, not db_set: bookkeeping is no status change (db_set runs on_change, i.e. webhooks)
+		frappe.db.set_value("Sign Request", request.name, values, update_modified=False)
+		request.update(values)
 
 
 def signing_rows(request) -> list:
@@ -478,11 +480,11 @@ def record_signature(
 	events.publish(request, "signed", row)
 	# "Partially Signed" until the sealed file exists; the sweep finds requests stuck here.
 	request.db_set("status", "Partially Signed")
-	if complete:
-		finalize.enqueue_finalize(request.name)
-	else:
+	if not complete:
 		activate_next_signers(request)
 	refresh_waiting(request)
+	if complete:
+		finalize.enqueue_finalize(request.name)
 
 
 def current_document_sha256(request) -> str:

@@ -444,6 +444,7 @@ crm_sign.designer.Designer = class Designer {
 			field_label: row.field_label || "",
 			field_type: row.field_type || "Text",
 			filled_by: row.filled_by || "Prefilled",
+			signer_label: row.signer_label || "",
 			source: row.source || "",
 			value_format: row.value_format || "",
 			required: row.required ? 1 : 0,
@@ -464,6 +465,7 @@ crm_sign.designer.Designer = class Designer {
 			field_label: f.field_label,
 			field_type: f.field_type,
 			filled_by: f.filled_by,
+			signer_label: f.filled_by === "Prefilled" ? "" : f.signer_label || "",
 			source: f.filled_by === "Prefilled" ? f.source : "",
 			value_format: f.value_format,
 			required: f.required ? 1 : 0,
@@ -868,6 +870,7 @@ crm_sign.designer.Designer = class Designer {
 						${options(this.data.filled_by, f.filled_by, ROLE_LABELS)}</select>
 				</div>
 			</div>
+			${this.signer_html(f, ro)}
 			<div class="csd-source ${f.filled_by === "Prefilled" ? "" : "hide"}">
 				<label class="control-label">${esc(__("Value from"))}</label>
 				<div class="csd-segments">
@@ -995,6 +998,28 @@ crm_sign.designer.Designer = class Designer {
 		return "";
 	}
 
+	// With several signers on a side (Client, Client 2, ...), which of them fills the field.
+	signer_html(f, ro) {
+		const labels = (this.data.roles || {})[f.filled_by] || [];
+		if (f.filled_by === "Prefilled" || labels.length < 2) return "";
+		const choices = [{ value: "", label: __("{0} (the first)", [labels[0]]) }].concat(
+			labels.slice(1).map((label) => ({ value: label, label }))
+		);
+		return `<div class="form-group">
+			<label class="control-label">${esc(__("Signer"))}</label>
+			<select class="form-control input-xs" data-prop="signer_label" ${ro}>
+				${choices
+					.map(
+						(c) =>
+							`<option value="${esc(c.value)}" ${
+								(f.signer_label || "") === c.value ? "selected" : ""
+							}>${esc(c.label)}</option>`
+					)
+					.join("")}
+			</select>
+		</div>`;
+	}
+
 	bind_props(f) {
 		const $p = this.$props;
 		$p.find("[data-prop]").on("input change", (e) => {
@@ -1003,6 +1028,7 @@ crm_sign.designer.Designer = class Designer {
 			if (prop === "required") f.required = el.checked ? 1 : 0;
 			else if (prop === "font_size") f.font_size = Number(el.value) || 10;
 			else f[prop] = el.value;
+			if (prop === "filled_by") f.signer_label = ""; // the roles of the other side differ
 			this.changed(f);
 			if (e.type === "change" && (prop === "filled_by" || prop === "field_type")) {
 				this.render_props();
