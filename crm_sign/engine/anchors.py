@@ -24,6 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 
 from .errors import AnchorNotFoundError, FieldPlacementError, InvalidPDFError, SignEngineError
 from .fields import Box, Field, FieldType
+from .memo import BoundedCache
 from .pdf import (
 	Matrix,
 	PageGeometry,
@@ -32,6 +33,7 @@ from .pdf import (
 	apply,
 	multiply,
 	read_pdf,
+	sha256_hex,
 	string_bytes,
 )
 
@@ -122,6 +124,19 @@ def find_anchors(
 	The pattern's first two groups, when present, are the kind and the role. `pages` limits the search
 	to some 0-based page numbers.
 	"""
+	if isinstance(pdf, bytes) and pages is None:
+		# The same uploaded PDF for every request of a template: its tags are found once per process.
+		hits = _FOUND.get_or_make(
+			(sha256_hex(pdf), pattern), lambda: tuple(_find_anchors(pdf, pattern, None))
+		)
+		return list(hits)
+	return _find_anchors(pdf, pattern, pages)
+
+
+_FOUND = BoundedCache(64)
+
+
+def _find_anchors(pdf: bytes | PdfReader, pattern: str, pages: Iterable[int] | None) -> list[AnchorHit]:
 	reader = pdf if isinstance(pdf, PdfReader) else read_pdf(pdf)
 	try:
 		regex = re.compile(pattern)
