@@ -42,7 +42,11 @@ permission_query_conditions = {
 
 scheduler_events = {
 	"cron": {
-		"*/5 * * * *": ["crm_sign.signing.delivery.retry_failed_deliveries"],
+		"*/5 * * * *": [
+			"crm_sign.signing.delivery.retry_failed_deliveries",
+			# stage entries a dead drain job left waiting (automation/stage_queue.py)
+			"crm_sign.automation.stage_queue.start_drains",
+		],
 		"*/15 * * * *": ["crm_sign.signing.finalize.sweep_stuck_requests"],
 	},
 	"hourly": [

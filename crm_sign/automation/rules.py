@@ -1,7 +1,7 @@
 """Stage rules: when a record enters a stage, generate the rule's document and send it for signature.
 
-The save hook only decides; a background job sends (never inside the user's request, so bulk stage
-moves stay fast). Matching reuses the engine (`entered_stage`, `condition_holds`) over the record as
+The save hook only decides; background jobs send (never inside the user's request, so bulk stage
+moves stay fast), working the stage entries off a queue (automation/stage_queue.py). Matching reuses the engine (`entered_stage`, `condition_holds`) over the record as
 it was saved, with the Sign Settings constants as variables.
 """
 
@@ -13,6 +13,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint
 
+from crm_sign.automation import stage_queue
 from crm_sign.automation.index import get_index, rule_by_source
 from crm_sign.automation.runs import RUN, as_user, execute, finish_run, pick_sender, run_key, start_run
 from crm_sign.engine.errors import ExpressionError
@@ -61,17 +62,17 @@ def queue_stage_entry(doc, before, index: dict[str, Any]) -> None:
 	if entered_on in seen:
 		return  # the same save reported twice (e.g. a hook that saves again without changes)
 	doc.flags.crm_sign_stage_entries = seen | {entered_on}
-	frappe.enqueue(
-		"crm_sign.automation.rules.run_stage_entry",
-		queue="default",
-		doctype=doc.doctype,
-		name=doc.name,
-		sources=sources,
-		entered_on=entered_on,
-		user=frappe.session.user,
-		now=bool(frappe.flags.in_test),
-		enqueue_after_commit=True,
-	)
+	entry = {
+		"doctype": doc.doctype,
+		"name": doc.name,
+		"sources": sources,
+		"entered_on": entered_on,
+		"user": frappe.session.user,
+	}
+	if frappe.flags.in_test:
+		run_stage_entry(**entry)  # the tests' transaction is never committed
+	else:
+		stage_queue.queue(entry)  # worked off by a drain job once this save commits
 
 
 def _matches(rule: dict, old, record, variables, doc) -> bool:
