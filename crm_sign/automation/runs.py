@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import frappe
 from frappe import _
 
+from crm_sign.signing.transactions import rollback_to
+
 if TYPE_CHECKING:
 	from frappe.model.document import Document
 
@@ -49,7 +51,7 @@ def execute(run, action: Callable[[], tuple[str, str]], *, title: str) -> bool:
 	try:
 		status, detail = action()
 	except Exception as e:
-		frappe.db.rollback(save_point=savepoint)
+		rollback_to(savepoint)
 		frappe.local.message_log = frappe.local.message_log[:messages]  # not shown to whoever signed
 		fail_run(run, e, title=title)
 		return False

@@ -9,6 +9,7 @@ from frappe.utils import add_days, cint, get_datetime, now_datetime
 
 from crm_sign.crm_sign.doctype.sign_request.sign_request import OPEN_STATUSES
 from crm_sign.signing.settings import get_settings
+from crm_sign.signing.transactions import rollback_to
 
 AWAITING = ("Pending", "Viewed")  # signers whose turn it is
 
@@ -107,7 +108,7 @@ def _each(request_name: str, action, doing: str) -> None:
 	try:
 		action(frappe.get_doc("Sign Request", request_name))
 	except Exception:
-		frappe.db.rollback(save_point=savepoint)
+		rollback_to(savepoint)
 		frappe.log_error(
 			title=f"crm_sign: {doing} {request_name} failed",
 			reference_doctype="Sign Request",

@@ -6,6 +6,7 @@ import frappe
 
 from crm_sign.automation import stage_queue
 from crm_sign.automation.index import clear_index, get_index
+from crm_sign.automation.runs import execute, run_key, start_run
 from crm_sign.tests.fixtures import (
 	ensure_outgoing_email_account,
 	make_automation_rule,
@@ -110,3 +111,26 @@ class TestStageQueue(IntegrationTestCase):
 			frappe.cache.rpush(stage_queue.LIST, frappe.as_json(self.entry_for(f"CRM-LEAD-NONE-{i}")))
 		stage_queue.start_drains()  # a second drain is queued for the backlog
 		self.assertTrue(slot_taken(1))
+
+
+class TestFailureAfterACommit(IntegrationTestCase):
+	def test_an_action_that_committed_before_failing_leaves_a_failed_run(self):
+		"""Frappe's print view commits its Access Log while a Print Format renders, which ends the
+		run's savepoint: the run must still end Failed with its reason, not stay Running for ever."""
+		frappe.set_user("Administrator")
+		lead = make_lead(email=f"commit.{frappe.generate_hash(length=8)}@example.com", mobile=None)
+		run = start_run(
+			run_key("commit-midway", lead.name),
+			kind="Rule",
+			reference_doctype="Lead",
+			reference_name=lead.name,
+		)
+
+		def commits_then_fails():
+			frappe.db.commit()
+			frappe.throw("the template does not match")
+
+		self.assertFalse(execute(run, commits_then_fails, title="test"))
+		frappe.db.commit()
+		self.assertEqual(frappe.db.get_value("Sign Automation Run", run.name, "status"), "Failed")
+		self.assertIn("does not match", frappe.db.get_value("Sign Automation Run", run.name, "detail"))

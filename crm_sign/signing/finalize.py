@@ -15,6 +15,7 @@ from crm_sign.signing.audit_log import chain_of, log_event, verify_request_chain
 from crm_sign.signing.documents import FIELD_TYPES, FILLED_BY
 from crm_sign.signing.seal_certificate import site_seal_certificate
 from crm_sign.signing.settings import allowed_timestamp_url
+from crm_sign.signing.transactions import rollback_to
 from crm_sign.signing.verification import verify_url
 
 MAX_FINALIZE_ATTEMPTS = 5
@@ -47,7 +48,7 @@ def finalize_request(request_name: str) -> None:
 		_store_and_announce(request, result)
 	except Exception as e:
 		# Undo this attempt only (not the caller's transaction), then record it for the sweep.
-		frappe.db.rollback(save_point="crm_sign_finalize")
+		rollback_to("crm_sign_finalize")
 		request = frappe.get_doc("Sign Request", request_name)
 		request.db_set(
 			{
