@@ -177,6 +177,13 @@ def queued_jobs(queues: list[str]) -> int:
 	return sum(len(get_queue(q)) for q in queues)
 
 
+def empty_queues(queues: list[str]) -> None:
+	from frappe.utils.background_jobs import get_queue
+
+	for q in queues:
+		get_queue(q).empty()
+
+
 class LoadMonitor:
 	"""Samples the 1-minute load average every `interval` seconds in a thread."""
 
@@ -234,8 +241,8 @@ def chunks(items: list, size: int = 500):
 
 def delete_sign_requests(reference_doctype: str, names: list[str]) -> int:
 	"""Delete the Sign Requests made for `names` of `reference_doctype` and what they left: their rows,
-	audit events, ToDos and queued e-mails, the Files attached to them or to the records (deleted as
-	documents, so the bytes on disk go too), the automation runs, comments, versions and error logs
+	audit events, ToDos and queued e-mails, the Files attached to them or to the records (their bytes on
+	disk too), the automation runs, comments, versions and error logs
 	of both. The records themselves are left to the caller. Commits; returns the number of requests."""
 	import frappe
 
@@ -247,14 +254,15 @@ def delete_sign_requests(reference_doctype: str, names: list[str]) -> int:
 			filters={"reference_doctype": reference_doctype, "reference_name": ("in", part)},
 			pluck="name",
 		)
+	files: list[str] = []
 	for doctype, targets in (("Sign Request", requests), (reference_doctype, names)):
 		for part in chunks(targets):
-			for file in frappe.get_all(
+			files += frappe.get_all(
 				"File",
 				filters={"attached_to_doctype": doctype, "attached_to_name": ("in", part)},
 				pluck="name",
-			):
-				frappe.delete_doc("File", file, force=True, ignore_permissions=True, delete_permanently=True)
+			)
+	delete_files(files)
 	for part in chunks(requests):
 		queued = frappe.get_all(
 			"Email Queue",
@@ -313,9 +321,23 @@ def delete_records(doctype: str, names: list[str]) -> None:
 
 
 def delete_files(names: list[str]) -> None:
-	"""Files as documents, so their bytes on disk go too (unless another File shares them). Commits."""
+	"""Files and their bytes on disk (unless another File shares them), as File.on_trash does, but
+	without delete_doc: it would queue a delete_dynamic_links job per file, which the next benchmark's
+	workers would run, and keep a "Deleted Document" copy. Commits."""
 	import frappe
 
+	gone = set(names)
 	for name in names:
-		frappe.delete_doc("File", name, force=True, ignore_permissions=True, delete_permanently=True)
+		file = frappe.db.get_value("File", name, ["content_hash", "is_folder"], as_dict=True)
+		if not file or file.is_folder:
+			continue
+		shared = file.content_hash and frappe.get_all(
+			"File", filters={"content_hash": file.content_hash, "name": ("not in", list(gone))}, limit=1
+		)
+		if file.content_hash and not shared:
+			path = frappe.get_doc("File", name).get_full_path()
+			if os.path.isfile(path):
+				os.remove(path)
+	for part in chunks(names):
+		frappe.db.delete("File", {"name": ("in", part)})
 	frappe.db.commit()  # nosemgrep: the benchmark's files are gone again

@@ -274,6 +274,8 @@ def start_servers(args, processes: benchkit.Processes) -> str:
 			"gunicorn", benchkit.gunicorn_command(args.bench, args.port, args.gunicorn_workers)
 		)
 	benchkit.wait_until_up(url, args.site, web)
+	if benchkit.queued_jobs(QUEUES):
+		print(f"warning: {benchkit.queued_jobs(QUEUES)} jobs of this bench were already queued", flush=True)
 	if not args.url:
 		worker = processes.start("worker", benchkit.worker_command(args.bench, QUEUES))
 		benchkit.wait_for_workers(1, QUEUES, [worker])
