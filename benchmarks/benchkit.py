@@ -222,6 +222,12 @@ def quiet_css_parser() -> None:
 	"""cssutils (Frappe inlines the e-mails' CSS with it) logs every CSS3 value it does not know."""
 	import logging
 
+	try:
+		import cssutils
+
+		cssutils.log.setLevel(logging.CRITICAL)  # it sets its logger's level when first imported
+	except ImportError:
+		pass
 	logging.getLogger("CSSUTILS").setLevel(logging.CRITICAL)
 
 
