@@ -46,16 +46,20 @@ def gunicorn_command(bench: str, port: int, workers: int, timeout: int = 120) ->
 	]
 
 
-def worker_command(bench: str, queues: list[str]) -> list[str]:
-	return [
-		os.path.join(bench, "env", "bin", "python"),
-		"-m",
-		"frappe.utils.bench_helper",
-		"frappe",
-		"worker",
-		"--queue",
-		",".join(queues),
-	]
+def worker_command(bench: str, queues: list[str], preload: list[str] | None = None) -> list[str]:
+	"""`bench worker --queue ...`; with `preload`, the worker process imports those modules first, so
+	every forked job inherits them (as an app's `commands` module would: bench_helper imports it)."""
+	python = os.path.join(bench, "env", "bin", "python")
+	arguments = ["frappe", "worker", "--queue", ",".join(queues)]
+	if not preload:
+		return [python, "-m", "frappe.utils.bench_helper", *arguments]
+	code = (
+		f"import sys, {', '.join(preload)}\n"
+		"from frappe.utils.bench_helper import main\n"
+		f"sys.argv = ['frappe.utils.bench_helper', *{arguments!r}]\n"
+		"main()\n"
+	)
+	return [python, "-c", code]
 
 
 def default_web_workers() -> int:

@@ -31,7 +31,9 @@ Run with the bench's Python from anywhere (it commits records and deletes them a
 your own):
     /root/bench2/env/bin/python benchmarks/bulk.py --site load.localhost --bench /root/bench2
 A CI smoke: --records 10 --profile 3. Options: --kinds pdf,print, --workers 1,2, --timeout (seconds
-to wait for a phase), --port, --gunicorn-workers, --top (profile entries printed), --keep.
+to wait for a phase), --port, --gunicorn-workers, --top (profile entries printed), --keep, --preload
+(the workers import crm_sign's signing modules and the PDF and e-mail libraries before they fork, as a
+crm_sign/commands.py could make every `bench worker` do: what the per-job imports cost).
 
 Targets (issue 11): uploaded PDF at most 0.15 s worker time per request, Print Format at most 0.8 s;
 300 requests from one bulk stage move all Sent within 5 minutes; the desk call under 2 s.
@@ -58,6 +60,20 @@ QUEUES = ["short", "default"]  # the bulk edit's job, the rules' jobs
 KIND_LABELS = {"pdf": "uploaded PDF", "print": "Print Format"}
 TARGET_WORKER_SECONDS = {"pdf": 0.15, "print": 0.8}
 TARGET_ALL_SENT, TARGET_RECORDS, TARGET_DESK_CALL = 300.0, 300, 2.0
+# What a stage rule's job imports on its way (with --preload the workers import these first).
+PRELOAD = [
+	"crm_sign.automation.rules",
+	"crm_sign.signing.requests",
+	"crm_sign.signing.delivery",
+	"crm_sign.signing.documents",
+	"crm_sign.engine.seal",
+	"crm_sign.engine.anchors",
+	"pikepdf",
+	"pyhanko.sign.signers",
+	"pyhanko.sign.validation",
+	"frappe.email.queue",
+	"frappe.email.doctype.email_queue.email_queue",
+]
 BULK_EDIT = "/api/method/frappe.desk.doctype.bulk_update.bulk_update.submit_cancel_or_update_docs"
 
 # A two-party agreement about as long as the uploaded sample, with the tags the fixture's fields use.
@@ -109,6 +125,11 @@ def parse_args() -> argparse.Namespace:
 	parser.add_argument("--gunicorn-workers", type=int, default=benchkit.default_web_workers())
 	parser.add_argument("--user", default=os.environ.get("CRM_SIGN_USER", "Administrator"))
 	parser.add_argument("--password", default=os.environ.get("CRM_SIGN_PASSWORD", "admin"))
+	parser.add_argument(
+		"--preload",
+		action="store_true",
+		help="workers import crm_sign's signing modules before forking (measures the per-job imports)",
+	)
 	parser.add_argument("--keep", action="store_true")
 	parser.add_argument("--cold-probe", nargs=3, help=argparse.SUPPRESS)
 	args = parser.parse_args()
@@ -326,8 +347,9 @@ def phase(args, url: str, desk, processes, kind: str, workers: int, lead, made) 
 	names = make_opportunities(lead, args.records, made)
 	if benchkit.queued_jobs(QUEUES):
 		print(f"warning: {benchkit.queued_jobs(QUEUES)} jobs were already queued", flush=True)
+	preload = PRELOAD if args.preload else None
 	started = [
-		processes.start(f"worker-{i + 1}", benchkit.worker_command(args.bench, QUEUES))
+		processes.start(f"worker-{i + 1}", benchkit.worker_command(args.bench, QUEUES, preload))
 		for i in range(workers)
 	]
 	benchkit.wait_for_workers(workers, QUEUES, started)
@@ -687,6 +709,7 @@ def report(args, phases: list[dict], profiles: dict, colds: dict, load) -> None:
 	print(
 		f"\nBulk stage move of {args.records} Opportunities into a watched stage (desk bulk edit over HTTP, "
 		f"gunicorn -w {args.gunicorn_workers}); Frappe's forking RQ workers on {','.join(QUEUES)}"
+		+ (", the workers preloading crm_sign's modules (--preload)" if args.preload else "")
 	)
 	print(
 		f"{'template':14} {'workers':>7} {'desk call s':>11} {'saves done s':>12} {'all Sent s':>10} "
