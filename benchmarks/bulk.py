@@ -11,14 +11,16 @@ one worker first does the saves and then the jobs one by one. Each job is Frappe
 a fresh fork per job (benchkit.py). Also printed: the time inside each job's Sign Automation Run
 (created before the request is made, finished after it is sent).
 
-Then, in this process, a cProfile of create_sign_request (plus the job's commit) for --profile records
-of each kind, each record in a fresh frappe.local with the engine's caches emptied, as in a forked job;
-the cumulative time is grouped by what create_sign_request calls: render (frappe.get_print, or reading
-the uploaded PDF), the PDF check (crm_sign/engine/pdf.py prepare_pdf: qpdf/pyhanko structure check and
-the trial stamp + seal + verify), anchors (place_fields), prefilled values, stamp (values and
-verification footer), Sign Request insert, File save, audit log, sending (link + Email Queue), commit,
-other; and the top entries by cumulative time. A fresh process measures the one-time cost of the first
-create_sign_request in a process (imports, caches): what every forked job pays again.
+Before that, in this process, the per-request breakdown of create_sign_request (plus the job's commit)
+for each kind, each record in a fresh frappe.local with the engine's caches emptied, as in a forked job:
+--profile records timed with low-overhead wall-clock wrappers on the functions of each bucket, and
+--profile more under cProfile (its call graph grouped the same way; cProfile roughly doubles pypdf's
+call-heavy text extraction). Buckets, by what create_sign_request calls: render (frappe.get_print, or
+reading the uploaded PDF), the PDF check (crm_sign/engine/pdf.py prepare_pdf: qpdf/pyhanko structure
+check, the trial stamp + seal + verify), anchors (place_fields), prefilled values, stamp (values and
+verification footer), Sign Request insert, File save, audit log, sending (Email Queue; link, status),
+commit, other; then the top entries by cumulative time. A fresh process measures the one-time cost of
+the first create_sign_request in a process (imports, caches): what every forked job pays again.
 
 Needs a site whose ERPNext setup is complete (a Company, the Sales Stages; on a test site
 `bench --site S execute crm_sign.install.before_tests` does it), no Opportunity automation of its own,
