@@ -5,9 +5,9 @@ wkhtmltopdf) and each worker count (1, then 2): --records new Opportunities are 
 stage watched by a Sign Automation Rule with the desk's own bulk edit, called over HTTP as the list
 view calls it (POST frappe.desk.doctype.bulk_update.bulk_update.submit_cancel_or_update_docs, logged in;
 from 20 records on Frappe queues the saves as one background job). Timed from the desk call until every
-request is Sent (the rule's jobs, one per record, queue "default"), with the call itself, the moment all
-saves are done, and for 1 worker the worker time per request: (all Sent - saves done) / records, since
-one worker first does the saves and then the jobs one by one. Each job is Frappe's forking RQ worker:
+request is Sent (the rule's drain jobs on queue "default", automation/stage_queue.py), with the call
+itself, the moment all saves are done, and for 1 worker the worker time per request: (all Sent - saves
+done) / records, since one worker first does the saves and then the drains. Each job is Frappe's forking RQ worker:
 a fresh fork per job (benchkit.py). Also printed: the time inside each job's Sign Automation Run
 (created before the request is made, finished after it is sent).
 
