@@ -44,8 +44,9 @@ scheduler_events = {
 	"cron": {
 		"*/5 * * * *": [
 			"crm_sign.signing.delivery.retry_failed_deliveries",
-			# stage entries a dead drain job left waiting (automation/stage_queue.py)
+			# work a dead drain job left waiting (signing/work_queue.py)
 			"crm_sign.automation.stage_queue.start_drains",
+			"crm_sign.signing.finalize.start_drains",
 		],
 		"*/15 * * * *": ["crm_sign.signing.finalize.sweep_stuck_requests"],
 	},

@@ -20,21 +20,22 @@ except ImportError:  # Frappe v15
 	from frappe.tests.utils import FrappeTestCase as IntegrationTestCase
 
 
+QUEUE = stage_queue.STAGE_ENTRIES
+
+
 def waiting() -> int:
-	return frappe.cache.llen(stage_queue.LIST)
+	return QUEUE.waiting()
 
 
 def slot_taken(slot: int) -> bool:
-	return bool(frappe.cache.get(stage_queue._slot_key(slot)))
+	return QUEUE.slot_taken(slot)
 
 
 class TestStageQueue(IntegrationTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
 		ensure_outgoing_email_account()
-		frappe.cache.delete(frappe.cache.make_key(stage_queue.LIST))
-		for slot in range(stage_queue.SLOTS):
-			frappe.cache.delete(stage_queue._slot_key(slot))
+		QUEUE.clear()
 		template = make_template("Lead")
 		self.rule = make_automation_rule(
 			title=f"Queue test {frappe.generate_hash(length=6)}",
@@ -51,8 +52,7 @@ class TestStageQueue(IntegrationTestCase):
 		frappe.delete_doc("Sign Automation Rule", self.rule.name, force=True, ignore_permissions=True)
 		clear_index()
 		frappe.db.commit()  # the drain committed the rule with its entries
-		for slot in range(stage_queue.SLOTS):
-			frappe.cache.delete(stage_queue._slot_key(slot))
+		QUEUE.clear()
 
 	def entry(self, lead) -> dict:
 		return self.entry_for(lead.name, str(lead.modified))
@@ -73,9 +73,9 @@ class TestStageQueue(IntegrationTestCase):
 		]
 		frappe.db.commit()  # entries are pushed once the save is committed
 		# Both slots taken, as while drains run: pushing starts no other job.
-		self.assertTrue(stage_queue._take_slot(0) and stage_queue._take_slot(1))
+		self.assertTrue(QUEUE.take_slot(0) and QUEUE.take_slot(1))
 		for lead in leads:
-			stage_queue.push(self.entry(lead))
+			QUEUE.push(self.entry(lead))
 		self.assertEqual(waiting(), 3)
 
 		self.assertEqual(stage_queue.drain(0), 3)
@@ -87,16 +87,16 @@ class TestStageQueue(IntegrationTestCase):
 				["Sent"],
 			)
 		# A replayed entry sends nothing twice (the run key holds).
-		stage_queue.push(self.entry(leads[0]))
+		QUEUE.push(self.entry(leads[0]))
 		self.assertEqual(stage_queue.drain(0), 1)
 		self.assertEqual(frappe.db.count("Sign Request", {"reference_name": leads[0].name}), 1)
 
 	def test_an_entry_that_fails_is_logged_and_the_drain_goes_on(self):
 		lead = make_lead(email=f"queue.ok.{frappe.generate_hash(length=8)}@example.com", mobile=None)
 		frappe.db.commit()
-		self.assertTrue(stage_queue._take_slot(0) and stage_queue._take_slot(1))
-		stage_queue.push({"doctype": "Lead", "name": lead.name, "sources": [self.source]})  # no entered_on
-		stage_queue.push(self.entry(lead))
+		self.assertTrue(QUEUE.take_slot(0) and QUEUE.take_slot(1))
+		QUEUE.push({"doctype": "Lead", "name": lead.name, "sources": [self.source]})  # no entered_on
+		QUEUE.push(self.entry(lead))
 		self.assertEqual(stage_queue.drain(0), 2)
 		self.assertEqual(frappe.db.count("Sign Request", {"reference_name": lead.name}), 1)
 		self.assertTrue(
@@ -106,9 +106,9 @@ class TestStageQueue(IntegrationTestCase):
 	def test_nothing_starts_for_an_empty_queue_and_a_backlog_gets_a_second_drain(self):
 		stage_queue.start_drains()
 		self.assertFalse(slot_taken(0) or slot_taken(1))
-		self.assertTrue(stage_queue._take_slot(0))  # one drain is running
-		for i in range(stage_queue.BACKLOG + 1):  # entries of no record: a drain skips them
-			frappe.cache.rpush(stage_queue.LIST, frappe.as_json(self.entry_for(f"CRM-LEAD-NONE-{i}")))
+		self.assertTrue(QUEUE.take_slot(0))  # one drain is running
+		for i in range(QUEUE.backlog + 1):  # entries of no record: a drain skips them
+			frappe.cache.rpush(QUEUE.list, frappe.as_json(self.entry_for(f"CRM-LEAD-NONE-{i}")))
 		stage_queue.start_drains()  # a second drain is queued for the backlog
 		self.assertTrue(slot_taken(1))
 
