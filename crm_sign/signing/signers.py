@@ -184,8 +184,8 @@ def _check_person(signer: Signer, channel: str) -> None:
 
 
 def other_contacts(doc, exclude: set[str] | None = None) -> list[Recipient]:
-	"""Contacts linked to the record or to its party (the Opportunity's customer or lead), with an
-	e-mail address or a mobile number, the record's own contact person first."""
+	"""Contacts the user may read, linked to the record or to its party (the Opportunity's customer or
+	lead), with an e-mail address or a mobile number, the record's own contact person first."""
 	links = {(doc.doctype, doc.name)}
 	party_type = doc.get("opportunity_from") or doc.get("quotation_to")
 	if party_type and doc.get("party_name"):
@@ -209,6 +209,8 @@ def other_contacts(doc, exclude: set[str] | None = None) -> list[Recipient]:
 	exclude = {e.lower() for e in exclude or set()}
 	found, seen = [], set()
 	for name in dict.fromkeys(names):
+		if not frappe.has_permission("Contact", "read", name):
+			continue  # proposals never show a contact the sender may not read
 		values = frappe.db.get_value("Contact", name, ["full_name", "email_id", "mobile_no"], as_dict=True)
 		if not values or not (values.email_id or values.mobile_no):
 			continue

@@ -15,6 +15,7 @@ from crm_sign.tests.fixtures import (
 	ensure_outgoing_email_account,
 	make_lead,
 	make_opportunity,
+	make_user,
 	signature_data_url,
 )
 
@@ -122,6 +123,27 @@ class TestSeveralSigners(IntegrationTestCase):
 		self.assertEqual(proposed["Company"]["user"], "Administrator")
 		self.assertEqual((proposed["Lawyer"]["email"], proposed["Lawyer"]["side"]), ("", "CC"))
 		self.assertEqual([proposed[k]["step"] for k in ("Client", "Client 2", "Company")], [1, 1, 2])
+
+	def test_only_contacts_the_sender_may_read_are_proposed(self):
+		lead, partner, deal = self.make_deal()
+		other = contact_for(lead, unique_email("director.three"), "Director Three")
+		user = make_user(unique_email("seller"), ["Sign User", "Sales User"])
+		frappe.get_doc(
+			{
+				"doctype": "User Permission",
+				"user": user,
+				"allow": "Contact",
+				"for_value": other.name,
+				"apply_to_all_doctypes": 0,
+				"applicable_for": "Contact",
+			}
+		).insert(ignore_permissions=True)
+		with self.set_user(user):
+			proposed = {
+				s["label"]: s for s in desk.get_signers("Opportunity", deal.name, three_signer_template())
+			}
+		self.assertEqual(proposed["Client 2"]["email"], other.email_id)  # not partner's
+		self.assertNotIn(partner.email_id, frappe.as_json(proposed))
 
 	def test_two_clients_sign_in_parallel_then_the_company_and_the_cc_gets_a_copy(self):
 		_lead, _partner, deal = self.make_deal()
