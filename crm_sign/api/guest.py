@@ -80,18 +80,25 @@ def sign(
 ) -> dict:
 	"""Sign with the drawn or typed signature (a PNG data URL) and the signer's field values.
 
-	`document_sha256` is the hash of the document the page showed (from open_document).
+	`document_sha256` is the hash of the document the page showed (from open_document): required, so
+	nobody signs a document they were not shown (another signer may have signed since).
 	xss_safe: the values are escaped wherever they are shown, and the PNG must stay byte-exact."""
 	request, row = signer_session.resolve(token, link)
 	signer_session.require_signer_identity(row)
 	signer_session.require_code(request, row)
 	if str(consent) not in ("1", "true", "True"):
 		frappe.throw(_("Please accept the terms of electronic signature."), title=_("Consent required"))
+	if not document_sha256:
+		frappe.throw(
+			_("Please reload the page and review the document before signing."),
+			requests.DocumentChangedError,
+			title=_("Document updated"),
+		)
 	data = json.loads(values) if isinstance(values, str) and values else (values or {})
 	if not isinstance(data, dict):
 		frappe.throw(_("Invalid field values"))
 	requests.record_signature(
-		request, row, {str(k): v for k, v in data.items()}, signature, shown_sha256=document_sha256 or None
+		request, row, {str(k): v for k, v in data.items()}, signature, shown_sha256=document_sha256
 	)
 	# Frappe commits a successful POST before it answers, so the page never says "signed" too early.
 	request.reload()

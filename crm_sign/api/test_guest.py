@@ -204,12 +204,16 @@ class TestGuestSigning(IntegrationTestCase):
 		return values
 
 	def sign(self, guest: Guest, token: str, values: dict | None = None, signature: str | None = None):
+		"""Sign the document the link shows now, as the page does (it sends that document's hash)."""
+		request, _row = requests.find_signer_by_token(token)
+		shown = requests.current_document_sha256(request) if request else ""
 		return guest.call(
 			"sign",
 			token=token,
 			signature=signature or signature_data_url(),
 			values=frappe.as_json(values or {}),
 			consent="1",
+			document_sha256=shown,
 		)
 
 	def sign_as_company(self, request) -> None:

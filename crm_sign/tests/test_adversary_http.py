@@ -207,6 +207,13 @@ class TestAdversaryHTTP(IntegrationTestCase):
 		return {names["Client name"]: "Adversary Test"}
 
 	def sign(self, browser: Browser, token: str, request, **extra) -> http.Response:
+		"""Sign as the page does: with the hash of the document shown now, unless a test gives one."""
+		if "document_sha256" not in extra:
+			fresh_db()
+			current, original = frappe.db.get_value(
+				"Sign Request", request.name, ["current_sha256", "original_sha256"]
+			)
+			extra["document_sha256"] = current or original
 		return browser.guest(
 			"sign",
 			token=token,
@@ -340,12 +347,13 @@ class TestAdversaryHTTP(IntegrationTestCase):
 		"""Finding 8.3: two parallel `sign` POSTs both answered 200 and forked the audit chain."""
 		request = self.make_request(order="Parallel")
 		token = self.token_for(request, "Counterparty")
+		shown = request.current_sha256 or request.original_sha256  # read here: threads have no db
 		barrier = threading.Barrier(4)
 
 		def submit(_):
 			browser = Browser()
 			barrier.wait()
-			return self.sign(browser, token, request).status_code
+			return self.sign(browser, token, request, document_sha256=shown).status_code
 
 		with ThreadPoolExecutor(4) as pool:
 			codes = list(pool.map(submit, range(4)))
@@ -356,6 +364,19 @@ class TestAdversaryHTTP(IntegrationTestCase):
 		)
 		self.assertEqual(len(signed), 1)
 		verify_request_chain(request.name)  # raises when two entries share a sequence number
+
+	def test_a_signature_names_the_document_it_was_shown(self):
+		"""A signature without the hash of the document the signer saw is refused: the server cannot
+		tell what they were shown, and another signer may have signed since."""
+		request = self.make_request(order="Counterparty first")
+		token = self.token_for(request, "Counterparty")
+		response = self.sign(Browser(), token, request, document_sha256="")
+		self.assertEqual(response.status_code, 409, response.text)
+		fresh_db()
+		self.assertFalse(
+			frappe.get_all("Sign Audit Event", filters={"sign_request": request.name, "event": "signed"})
+		)
+		self.assertEqual(self.sign(Browser(), token, request).status_code, 200)
 
 	def test_parallel_signers_at_the_same_instant_each_sign_what_they_saw(self):
 		"""Two parallel signers submitting together: the one served second had been shown the

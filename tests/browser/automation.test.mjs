@@ -192,8 +192,23 @@ describe(
 			const headers = asCompany
 				? { "X-Frappe-CSRF-Token": await page.evaluate(() => frappe.csrf_token) }
 				: {};
+			// As the page does: the hash of the document it was shown (open_document) goes with it.
+			const opened = await client.post(
+				`${BASE}/api/method/crm_sign.api.guest.open_document`,
+				{
+					form: { token },
+					headers,
+				}
+			);
+			const shown = (await opened.json()).message.document_sha256;
 			const r = await client.post(`${BASE}/api/method/crm_sign.api.guest.sign`, {
-				form: { token, signature: await drawnSignature(page), values: "{}", consent: "1" },
+				form: {
+					token,
+					signature: await drawnSignature(page),
+					values: "{}",
+					consent: "1",
+					document_sha256: shown,
+				},
 				headers,
 			});
 			const body = await r.json();

@@ -219,7 +219,13 @@ describe("several signers and a CC", { timeout: 600_000 }, () => {
 		await lawyer.waitForSelector('[data-testid="state-completed"]');
 		const guest = await playwright.request.newContext();
 		const refused = await guest.post(`${BASE}/api/method/crm_sign.api.guest.sign`, {
-			form: { token: links[LAWYER], signature: "x", values: "{}", consent: "1" },
+			form: {
+				token: links[LAWYER],
+				signature: "x",
+				values: "{}",
+				consent: "1",
+				document_sha256: doc.current_sha256 || doc.original_sha256,
+			},
 		});
 		assert.ok(refused.status() >= 400, `a CC's signature was accepted: ${refused.status()}`);
 		await guest.dispose();
