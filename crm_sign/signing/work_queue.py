@@ -16,6 +16,7 @@ after a while, and one that dies leaves its flag to expire and the scheduler's s
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from functools import partial
@@ -34,6 +35,7 @@ class WorkQueue:
 		backlog: int = 20,
 		slot_seconds: int = 15 * 60,
 		drain_seconds: int = 10 * 60,
+		nice: int = 0,
 	) -> None:
 		self.list = f"crm_sign:queue:{name}"
 		self.slot = f"crm_sign:queue:{name}:drain:{{0}}"
@@ -43,6 +45,7 @@ class WorkQueue:
 		self.backlog = backlog  # items waiting before each further drain starts
 		self.slot_seconds = slot_seconds  # a dead drain's flag runs out after this
 		self.drain_seconds = drain_seconds  # then a drain hands over to a fresh job
+		self.nice = nice  # a drain's CPU priority below the web server's (its forked job only)
 
 	def queue(self, item: dict) -> None:
 		"""Queue `item` for when the current transaction commits (nothing if it rolls back)."""
@@ -68,6 +71,8 @@ class WorkQueue:
 		"""Run `handle` on items until the list is empty, each committed on its own; `failed` logs an
 		item whose handling raised (its writes are rolled back). Returns how many were handled."""
 		done, started = 0, time.monotonic()
+		if self.nice and not frappe.flags.in_test:
+			os.nice(self.nice)
 		while True:
 			if time.monotonic() - started > self.drain_seconds:
 				self.free_slot(slot)
