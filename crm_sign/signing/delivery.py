@@ -12,6 +12,8 @@ failure on the signer row, like an unreachable gateway.
 
 from __future__ import annotations
 
+from typing import Any
+
 import frappe
 from frappe import _
 from frappe.utils import add_to_date, now_datetime
@@ -296,10 +298,10 @@ def send_code(request, row, code: str) -> None:
 	"""The one-time code, by the request's method. An SMS goes out inline so the signer gets it at
 	once; an e-mail goes through the Email Queue (sent by a job right after this request commits), so
 	an unreachable mail server shows as a failure on the signer row instead of an error page."""
-	message = _("Your code to sign {0} is {1}. It is valid for 5 minutes.").format(request.title, code)
 	if request.otp_method == "SMS":
 		if not row.mobile:
 			frappe.throw(_("No mobile number is known for you; ask the sender to resend by e-mail."))
+		message = _("Your code to sign {0} is {1}. It is valid for 5 minutes.").format(request.title, code)
 		previous_user = frappe.session.user
 		frappe.set_user(request.owner)  # Frappe's SMS gateway refuses Guest
 		try:
@@ -319,25 +321,7 @@ def send_code(request, row, code: str) -> None:
 		return
 	if not row.email:
 		frappe.throw(_("No e-mail address is known for you; ask the sender to resend by SMS."))
-	messages = len(frappe.local.message_log)
-	try:
-		queued = frappe.sendmail(
-			recipients=[row.email],
-			# never the code itself: subjects show in notifications and mailbox lists
-			subject=_("Your code to sign {0}").format(request.title),
-			message=f"<p>{frappe.utils.escape_html(message)}</p>",
-			reference_doctype="Sign Request",
-			reference_name=request.name,
-			delayed=True,
-			now=False,
-			send_priority=CODE_EMAIL_PRIORITY,
-		)
-	except Exception as e:  # no outgoing account, an invalid address: the page must still answer
-		queued = None
-		error = str(e) or type(e).__name__
-		frappe.local.message_log = frappe.local.message_log[:messages]  # our message, not Frappe's
-	else:
-		error = _("No e-mail was queued for {0} (unsubscribed or invalid address)").format(row.email)
+	queued, error = queue_code_email(row.email, request.title, code, "Sign Request", request.name)
 	if not queued:
 		record_code_email_failure(request, row, error)
 		frappe.db.commit()  # nosemgrep: keep the failure on record although the call fails
@@ -350,6 +334,34 @@ def send_code(request, row, code: str) -> None:
 		signer_name=row.name,
 		enqueue_after_commit=True,
 	)
+
+
+def queue_code_email(
+	email: str, title: str, code: str, reference_doctype: str, reference_name: str
+) -> tuple[Any, str]:
+	"""Queue a one-time code e-mail ahead of the invitations and reminders waiting in the Email Queue:
+	(the Email Queue, "") or (None, why not). The caller sends it at once with a job: a code lives 5
+	minutes."""
+	message = _("Your code to sign {0} is {1}. It is valid for 5 minutes.").format(title, code)
+	messages = len(frappe.local.message_log)
+	try:
+		queued = frappe.sendmail(
+			recipients=[email],
+			# never the code itself: subjects show in notifications and mailbox lists
+			subject=_("Your code to sign {0}").format(title),
+			message=f"<p>{frappe.utils.escape_html(message)}</p>",
+			reference_doctype=reference_doctype,
+			reference_name=reference_name,
+			delayed=True,
+			now=False,
+			send_priority=CODE_EMAIL_PRIORITY,
+		)
+	except Exception as e:  # no outgoing account, an invalid address: the page must still answer
+		frappe.local.message_log = frappe.local.message_log[:messages]  # our message, not Frappe's
+		return None, str(e) or type(e).__name__
+	if not queued:  # Frappe drops mail to unsubscribed or invalid addresses without raising
+		return None, _("No e-mail was queued for {0} (unsubscribed or invalid address)").format(email)
+	return queued, ""
 
 
 def send_code_email(email_queue: str, request_name: str, signer_name: str) -> None:

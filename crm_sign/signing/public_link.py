@@ -97,26 +97,11 @@ def request_code(slug: str, full_name: str, email: str, mobile: str | None = Non
 
 
 def _send_code_email(template, email: str, code: str) -> None:
-	message = _("Your code to sign {0} is {1}. It is valid for 5 minutes.").format(
-		template.template_name, code
-	)
-	messages = len(frappe.local.message_log)
-	try:
-		queued = frappe.sendmail(
-			recipients=[email],
-			subject=_("Your code to sign {0}").format(template.template_name),
-			message=f"<p>{frappe.utils.escape_html(message)}</p>",
-			reference_doctype="Sign Template",
-			reference_name=template.name,
-			delayed=True,
-			now=False,
-			send_priority=2,
-		)
-	except Exception:
-		queued = None
-		frappe.local.message_log = frappe.local.message_log[:messages]
-		frappe.log_error(title=_("The public link code e-mail could not be queued"))
+	from crm_sign.signing.delivery import queue_code_email
+
+	queued, error = queue_code_email(email, template.template_name, code, "Sign Template", template.name)
 	if not queued:
+		frappe.log_error(title=_("The public link code e-mail could not be queued"), message=error)
 		frappe.throw(_("We could not send the code by e-mail. Please try again in a minute."))
 	frappe.enqueue(
 		"crm_sign.signing.public_link.send_code_email",
