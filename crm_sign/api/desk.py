@@ -16,7 +16,7 @@ from crm_sign.engine.pdf import stamp
 from crm_sign.signing import requests
 from crm_sign.signing.documents import place_fields, prefilled_values, render_template_pdf, template_fields
 from crm_sign.signing.recipients import Recipient, find_recipient
-from crm_sign.signing.settings import enabled_doctypes, get_settings
+from crm_sign.signing.settings import enabled_doctypes, get_settings, require_enabled
 
 
 def _readable_record(doctype: str, name: str):
@@ -36,18 +36,10 @@ def get_sign_options(doctype: str, name: str) -> dict:
 	"""What the Sign dialog offers: the last used template first (Reuse), the others, the recipient.
 	Only the templates the user may read (role and user permissions) are offered."""
 	doc = _readable_record(doctype, name)
-	templates = []
-	if frappe.has_permission("Sign Template", "read"):
-		templates = frappe.get_list(
-			"Sign Template",
-			filters={"reference_doctype": doctype, "enabled": 1},
-			fields=["name", "template_name", "document_kind", "last_used_on", "channel"],
-			order_by="last_used_on desc, modified desc",
-		)
-	last_used = requests.last_used_template(doctype)
+	templates, last_used = _offered_templates(doctype)
 	recipient = find_recipient(doc)
 	return {
-		"last_used": last_used if last_used in {t.name for t in templates} else None,
+		"last_used": last_used,
 		"templates": templates,
 		"recipient": recipient.__dict__,
 		"default_channel": get_settings().default_channel or "Email",
@@ -204,19 +196,28 @@ def bulk_send_status(batch: str) -> dict:
 @frappe.whitelist()
 def get_bulk_send_options(doctype: str) -> dict:
 	"""The templates the list view's Send for signature offers for `doctype`."""
-	if doctype not in enabled_doctypes():
-		frappe.throw(_("Signing is not enabled for {0}").format(_(doctype)))
+	from crm_sign.signing.bulk_send import MAX_RECORDS
+
+	require_enabled(doctype)
+	templates, last_used = _offered_templates(doctype)
+	return {
+		"templates": templates,
+		"last_used": last_used,
+		"default_channel": get_settings().default_channel or "Email",
+		"max_records": MAX_RECORDS,
+	}
+
+
+def _offered_templates(doctype: str) -> tuple[list, str | None]:
+	"""The enabled templates of `doctype` the user may read (role and user permissions), the one used
+	last first, and that one's name when the user may read it."""
 	templates = []
 	if frappe.has_permission("Sign Template", "read"):
 		templates = frappe.get_list(
 			"Sign Template",
 			filters={"reference_doctype": doctype, "enabled": 1},
-			fields=["name", "template_name", "channel"],
+			fields=["name", "template_name", "document_kind", "last_used_on", "channel"],
 			order_by="last_used_on desc, modified desc",
 		)
-	return {
-		"templates": templates,
-		"last_used": requests.last_used_template(doctype),
-		"default_channel": get_settings().default_channel or "Email",
-		"max_records": 500,
-	}
+	last_used = requests.last_used_template(doctype)
+	return templates, last_used if last_used in {t.name for t in templates} else None

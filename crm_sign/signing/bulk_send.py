@@ -16,7 +16,7 @@ from frappe import _
 from frappe.utils import strip_html
 
 from crm_sign.crm_sign.doctype.sign_request.sign_request import OPEN_STATUSES
-from crm_sign.signing.settings import enabled_doctypes
+from crm_sign.signing.settings import require_enabled
 
 MAX_RECORDS = 500  # as Frappe's own bulk print and bulk edit
 CHUNK_SIZE = 20  # records per job: several workers share a large batch
@@ -34,8 +34,7 @@ def _results_key(batch: str) -> str:
 
 def start_bulk_send(doctype: str, names: list[str], template: str, channel: str | None = None) -> dict:
 	"""Check what can be checked once, then queue the records in chunks. Returns the batch id."""
-	if doctype not in enabled_doctypes():
-		frappe.throw(_("Signing is not enabled for {0}").format(_(doctype)))
+	require_enabled(doctype)
 	frappe.has_permission("Sign Request", "create", throw=True)
 	template_doc = frappe.get_doc("Sign Template", template)
 	template_doc.check_permission("read")

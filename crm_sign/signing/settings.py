@@ -47,6 +47,11 @@ def enabled_doctypes() -> list[str]:
 	return [row.document_type for row in get_settings().enabled_doctypes]
 
 
+def require_enabled(doctype: str) -> None:
+	if doctype not in enabled_doctypes():
+		frappe.throw(_("Signing is not enabled for {0}").format(_(doctype)))
+
+
 def contact_fields(doctype: str) -> ContactFields:
 	for row in get_settings().enabled_doctypes:
 		if row.document_type == doctype:
