@@ -13,6 +13,23 @@
 	const registered = new Set();
 	const esc = (value) => frappe.utils.escape_html(value == null ? "" : String(value));
 
+	// The channel a dialog sends by: empty keeps each template's own, else the settings' default.
+	function channel_field(default_channel) {
+		return {
+			fieldtype: "Select",
+			fieldname: "channel",
+			label: __("Channel"),
+			options: CHANNELS.map((value) => ({
+				value,
+				label: value ? __(value) : __("Template default"),
+			})),
+			default: "",
+			description: __("Template default: each template's channel, else {0}", [
+				esc(__(default_channel || "Email")),
+			]),
+		};
+	}
+
 	// ------------------------------------------------------------------------------ registration
 
 	// v15 sets frappe.boot inline before the app_include_js scripts run (www/app.html), but the
@@ -131,19 +148,7 @@
 						label: __("Mobile"),
 						default: this.recipient.mobile || "",
 					},
-					{
-						fieldtype: "Select",
-						fieldname: "channel",
-						label: __("Channel"),
-						options: CHANNELS.map((value) => ({
-							value,
-							label: value ? __(value) : __("Template default"),
-						})),
-						default: "",
-						description: __("Template default: each template's channel, else {0}", [
-							esc(__(this.options.default_channel || "Email")),
-						]),
-					},
+					channel_field(this.options.default_channel),
 				],
 			});
 			this.dialog.$wrapper.addClass("crm-sign-dialog");
@@ -636,16 +641,7 @@
 							})),
 							default: last.name,
 						},
-						{
-							fieldtype: "Select",
-							fieldname: "channel",
-							label: __("Channel"),
-							options: CHANNELS.map((value) => ({
-								value,
-								label: value ? __(value) : __("Template default"),
-							})),
-							default: "",
-						},
+						channel_field(options.default_channel),
 					],
 					primary_action_label: __("Send {0}", [names.length]),
 					primary_action: (values) => {
