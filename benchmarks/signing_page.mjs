@@ -19,7 +19,7 @@ import {
 	CHROMIUM,
 	contractPdf,
 	launchChromium,
-	login,
+	openDesk,
 	queuedLinks,
 	TEMPLATE_FIELDS,
 	uploadPrivateFile,
@@ -168,9 +168,7 @@ async function measureBaseline(profile) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const desk = await (await browser.newContext()).newPage();
-await login(desk.request);
-await desk.goto(`${BASE}/app`);
-await desk.waitForFunction(() => window.frappe && frappe.boot && frappe.csrf_token);
+await openDesk(desk);
 const fileUrl = await uploadPrivateFile(desk, contractPdf(), "bench.pdf");
 const template = (
 	await xcall(desk, "frappe.client.insert", {

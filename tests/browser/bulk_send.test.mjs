@@ -16,7 +16,7 @@ import {
 	CHROMIUM,
 	contractPdf,
 	launchChromium,
-	login,
+	openDesk,
 	SHOTS,
 	TEMPLATE_FIELDS,
 	uploadPrivateFile,
@@ -45,11 +45,7 @@ describe("bulk send from the Lead list", { timeout: 600_000 }, () => {
 			await browser.newContext({ viewport: { width: 1366, height: 900 } })
 		).newPage();
 		page.on("pageerror", (e) => pageErrors.push(e.message));
-		await login(page.request);
-		await page.goto(`${BASE}/app`);
-		await page.waitForFunction(() => window.frappe && frappe.boot && frappe.csrf_token, null, {
-			timeout: 60_000,
-		});
+		await openDesk(page);
 		const fileUrl = await uploadPrivateFile(page, contractPdf(), "bulk.pdf");
 		template = await xcall(page, "frappe.client.insert", {
 			doc: {

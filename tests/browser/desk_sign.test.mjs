@@ -22,7 +22,7 @@ import {
 	CHROMIUM,
 	contractPdf,
 	launchChromium,
-	login,
+	openDesk,
 	SHOTS,
 	TEMPLATE_FIELDS,
 } from "./fixtures.mjs";
@@ -131,11 +131,7 @@ describe("crm_sign desk", { skip: skip || false, timeout: 300_000 }, () => {
 		// Uncaught exceptions only: Frappe itself logs a server error's details to the console.
 		page.on("pageerror", (e) => pageErrors.push(e.message));
 
-		await login(page.request);
-		await page.goto(`${BASE}/app`);
-		await page.waitForFunction(() => window.frappe && frappe.boot && frappe.csrf_token, null, {
-			timeout: 60_000,
-		});
+		await openDesk(page);
 		const enabled = await page.evaluate(() => frappe.boot.crm_sign?.enabled_doctypes || []);
 		assert.ok(enabled.includes("Lead"), `Lead is not enabled in Sign Settings: ${enabled}`);
 

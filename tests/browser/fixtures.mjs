@@ -200,6 +200,15 @@ export const TEMPLATE_FIELDS = [
 	},
 ];
 
+/** Log `page` in and open the desk, ready for frappe.xcall (the boot and the CSRF token are there). */
+export async function openDesk(page) {
+	await login(page.request);
+	await page.goto(`${BASE}/app`);
+	await page.waitForFunction(() => window.frappe && frappe.boot && frappe.csrf_token, null, {
+		timeout: 60_000,
+	});
+}
+
 /** frappe.xcall in a desk `page`; fails the test with the server's message. */
 export async function xcall(page, method, args = {}) {
 	const r = await page.evaluate(
@@ -337,6 +346,20 @@ export async function useTestMail(call) {
 	};
 }
 
+/** A stroke across the signature pad `canvas` (a locator), as a finger draws it. */
+export async function drawOn(page, canvas, wobble = 1) {
+	const box = await canvas.boundingBox();
+	const y0 = box.y + box.height * 0.6;
+	await page.mouse.move(box.x + box.width * 0.12, y0);
+	await page.mouse.down();
+	for (let i = 1; i <= 24; i++) {
+		const x = box.x + box.width * (0.12 + (0.72 * i) / 24);
+		const y = y0 - Math.sin(i / (2.2 * wobble)) * box.height * 0.25 - (i % 6) * 2;
+		await page.mouse.move(x, y, { steps: 2 });
+	}
+	await page.mouse.up();
+}
+
 /**
  * On an open signing page whose signer has one signature field: open it, draw a signature, accept
  * the consent and sign. When another party signed since the page loaded, the server answers 409 and
@@ -354,17 +377,7 @@ export async function drawAndSign(page) {
 			await next.click();
 			const sheet = page.locator(".cs-sheet");
 			await sheet.waitFor({ state: "visible" });
-			const pad = await sheet.locator(".cs-pad-canvas").boundingBox();
-			await page.mouse.move(pad.x + pad.width * 0.15, pad.y + pad.height * 0.6);
-			await page.mouse.down();
-			for (let i = 1; i <= 20; i++) {
-				await page.mouse.move(
-					pad.x + pad.width * (0.15 + (0.7 * i) / 20),
-					pad.y + pad.height * (0.6 - Math.sin(i / 2) * 0.25),
-					{ steps: 2 }
-				);
-			}
-			await page.mouse.up();
+			await drawOn(page, sheet.locator(".cs-pad-canvas"));
 			await sheet.locator(".cs-sheet-actions .cs-btn-primary").click();
 			await sheet.waitFor({ state: "detached" });
 		}

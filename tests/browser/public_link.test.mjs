@@ -16,7 +16,7 @@ import {
 	contractPdf,
 	drawAndSign,
 	launchChromium,
-	login,
+	openDesk,
 	SHOTS,
 	TEMPLATE_FIELDS,
 	uploadPrivateFile,
@@ -53,11 +53,7 @@ describe("a template's public signing link", { timeout: 300_000 }, () => {
 		desk = await (
 			await browser.newContext({ viewport: { width: 1366, height: 900 } })
 		).newPage();
-		await login(desk.request);
-		await desk.goto(`${BASE}/app`);
-		await desk.waitForFunction(() => window.frappe && frappe.boot && frappe.csrf_token, null, {
-			timeout: 60_000,
-		});
+		await openDesk(desk);
 		restoreMail = await useTestMail(call);
 		phone = await (
 			await browser.newContext({

@@ -18,7 +18,7 @@ import {
 	contractPdf,
 	drawAndSign,
 	launchChromium,
-	login,
+	openDesk,
 	queuedLinks,
 	SHOTS,
 	uploadPrivateFile,
@@ -58,11 +58,7 @@ describe("several signers and a CC", { timeout: 600_000 }, () => {
 			await browser.newContext({ viewport: { width: 1366, height: 900 } })
 		).newPage();
 		desk.on("pageerror", (e) => pageErrors.push(`desk: ${e.message}`));
-		await login(desk.request);
-		await desk.goto(`${BASE}/app`);
-		await desk.waitForFunction(() => window.frappe && frappe.boot && frappe.csrf_token, null, {
-			timeout: 60_000,
-		});
+		await openDesk(desk);
 		restoreMail = await useTestMail(call);
 
 		const fileUrl = await uploadPrivateFile(desk, contractPdf(), "board.pdf");

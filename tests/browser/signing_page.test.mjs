@@ -26,7 +26,16 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { BASE, CHROMIUM, launchChromium, login, SHOTS, USER, useTestMail } from "./fixtures.mjs";
+import {
+	BASE,
+	CHROMIUM,
+	drawOn,
+	launchChromium,
+	login,
+	SHOTS,
+	USER,
+	useTestMail,
+} from "./fixtures.mjs";
 
 const DEFAULT_URL = "http://127.0.0.1:8000";
 const BENCH = process.env.CRM_SIGN_BENCH || "/opt/frappe-bench";
@@ -340,19 +349,6 @@ describe("crm_sign signing page", { skip: skip || false, timeout: 900_000 }, () 
 		);
 		assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow}px`);
 		return file;
-	}
-
-	async function drawOn(page, canvas, wobble = 1) {
-		const box = await canvas.boundingBox();
-		const y0 = box.y + box.height * 0.6;
-		await page.mouse.move(box.x + box.width * 0.12, y0);
-		await page.mouse.down();
-		for (let i = 1; i <= 24; i++) {
-			const x = box.x + box.width * (0.12 + (0.72 * i) / 24);
-			const y = y0 - Math.sin(i / (2.2 * wobble)) * box.height * 0.25 - (i % 6) * 2;
-			await page.mouse.move(x, y, { steps: 2 });
-		}
-		await page.mouse.up();
 	}
 
 	/** Walk the guided flow: each field's sheet in turn, until the bar offers "Review and sign". */

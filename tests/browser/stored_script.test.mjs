@@ -21,7 +21,7 @@ import {
 	contractPdf,
 	launchChromium,
 	LINK,
-	login,
+	openDesk,
 	SHOTS,
 	TEMPLATE_FIELDS,
 	uploadPrivateFile,
@@ -93,11 +93,7 @@ describe("stored script from a guest", { timeout: 300_000 }, () => {
 			await dialog.dismiss();
 		});
 		page.on("pageerror", (e) => pageErrors.push(e.message));
-		await login(page.request);
-		await page.goto(`${BASE}/app`);
-		await page.waitForFunction(() => window.frappe && frappe.boot && frappe.csrf_token, null, {
-			timeout: 60_000,
-		});
+		await openDesk(page);
 		guest = await playwright.request.newContext({
 			extraHTTPHeaders: { "User-Agent": USER_AGENT },
 		});

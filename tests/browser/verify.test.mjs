@@ -19,7 +19,7 @@ import {
 	drawnSignature,
 	launchChromium,
 	LINK,
-	login,
+	openDesk,
 	SHOTS,
 	TEMPLATE_FIELDS,
 	uploadPrivateFile,
@@ -78,11 +78,7 @@ describe("the public verify page", { timeout: 300_000 }, () => {
 		desk = await (
 			await browser.newContext({ viewport: { width: 1366, height: 900 } })
 		).newPage();
-		await login(desk.request);
-		await desk.goto(`${BASE}/app`);
-		await desk.waitForFunction(() => window.frappe && frappe.boot && frappe.csrf_token, null, {
-			timeout: 60_000,
-		});
+		await openDesk(desk);
 		// A guest on a phone: no cookies of the desk.
 		phone = await (
 			await browser.newContext({ viewport: { width: 375, height: 667 }, isMobile: true })
