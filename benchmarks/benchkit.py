@@ -351,3 +351,30 @@ def delete_files(names: list[str]) -> None:
 	for part in chunks(names):
 		frappe.db.delete("File", {"name": ("in", part)})
 	frappe.db.commit()  # nosemgrep: the benchmark's files are gone again
+
+
+def outgoing_email_account() -> None:
+	"""The test fixtures' outgoing account, made without an SMTP check: mail is only queued."""
+	import frappe
+
+	from crm_sign.tests.fixtures import ensure_outgoing_email_account
+
+	in_test = frappe.flags.in_test
+	frappe.flags.in_test = True
+	try:
+		ensure_outgoing_email_account()
+	finally:
+		frappe.flags.in_test = in_test
+
+
+def contract_file(file_name: str, made: dict[str, list[str]]):
+	"""A private File of the sample two-page contract, noted in `made` for deletion."""
+	import frappe
+
+	from crm_sign.engine.samples import sample_contract_pdf
+
+	source = frappe.get_doc(
+		{"doctype": "File", "file_name": file_name, "content": sample_contract_pdf(pages=2), "is_private": 1}
+	).insert(ignore_permissions=True)
+	made["File"].append(source.name)
+	return source

@@ -251,26 +251,12 @@ def start_web(args, processes: benchkit.Processes) -> str:
 def setup(args, run: str, made: dict[str, list[str]]):
 	import frappe
 
-	from crm_sign.engine.samples import sample_contract_pdf
-	from crm_sign.tests.fixtures import TEMPLATE_FIELDS, ensure_outgoing_email_account, make_lead
+	from crm_sign.tests.fixtures import TEMPLATE_FIELDS, make_lead
 
-	in_test = frappe.flags.in_test
-	frappe.flags.in_test = True  # the fixture's account without an SMTP check; mail is only queued
-	try:
-		ensure_outgoing_email_account()
-	finally:
-		frappe.flags.in_test = in_test
+	benchkit.outgoing_email_account()
 	lead = make_lead(email=f"bulk.{run}@example.com", mobile=None, last_name=f"Bulk {run}")
 	made["Lead"].append(lead.name)
-	source = frappe.get_doc(
-		{
-			"doctype": "File",
-			"file_name": f"crm-sign-bulk-{run}.pdf",
-			"content": sample_contract_pdf(pages=2),
-			"is_private": 1,
-		}
-	).insert(ignore_permissions=True)
-	made["File"].append(source.name)
+	source = benchkit.contract_file(f"crm-sign-bulk-{run}.pdf", made)
 	print_format = frappe.get_doc(
 		{
 			"doctype": "Print Format",

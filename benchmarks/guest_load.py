@@ -204,25 +204,11 @@ def make_requests(args, run: str, made: dict[str, list[str]]) -> tuple[list[Clie
 	"""The template, N Leads and their sent requests, committed; the counterparty's token of each."""
 	import frappe
 
-	from crm_sign.engine.samples import sample_contract_pdf
 	from crm_sign.signing.requests import create_sign_request, issue_link
-	from crm_sign.tests.fixtures import ensure_outgoing_email_account, make_lead, signature_data_url
+	from crm_sign.tests.fixtures import make_lead, signature_data_url
 
-	in_test = frappe.flags.in_test
-	frappe.flags.in_test = True  # the fixture's account without an SMTP check; mail is only queued
-	try:
-		ensure_outgoing_email_account()
-	finally:
-		frappe.flags.in_test = in_test
-	source = frappe.get_doc(
-		{
-			"doctype": "File",
-			"file_name": f"crm-sign-load-{run}.pdf",
-			"content": sample_contract_pdf(pages=2),
-			"is_private": 1,
-		}
-	).insert(ignore_permissions=True)
-	made["File"].append(source.name)
+	benchkit.outgoing_email_account()
+	source = benchkit.contract_file(f"crm-sign-load-{run}.pdf", made)
 	template = frappe.get_doc(
 		{
 			"doctype": "Sign Template",
