@@ -144,6 +144,9 @@ class TestSeveralSigners(IntegrationTestCase):
 			}
 		self.assertEqual(proposed["Client 2"]["email"], other.email_id)  # not partner's
 		self.assertNotIn(partner.email_id, frappe.as_json(proposed))
+		outsider = make_user("sign.only@example.com", ["Sign User"])  # may not read the deal
+		with self.set_user(outsider), self.assertRaises(frappe.PermissionError):
+			desk.get_signers("Opportunity", deal.name, three_signer_template())
 
 	def test_two_clients_sign_in_parallel_then_the_company_and_the_cc_gets_a_copy(self):
 		_lead, _partner, deal = self.make_deal()
