@@ -55,9 +55,11 @@ def send(
 	channel: str | None = None,
 	recipient: str | dict | None = None,
 	signers: str | list | None = None,
+	documents: str | list | None = None,
 ) -> dict:
 	"""Create the request from the record and send it. `recipient` may override name/email/mobile of
-	the record's contact; `signers` the person of each role ([{label, name, email, mobile, user}])."""
+	the record's contact; `signers` the person of each role ([{label, name, email, mobile, user}]);
+	`documents` more documents for the envelope ([{template}] or [{file_url}])."""
 	doc = _readable_record(doctype, name)
 	frappe.has_permission("Sign Request", "create", throw=True)
 	_readable_template(template)
@@ -66,7 +68,7 @@ def send(
 	if choices is not None and not isinstance(choices, list):
 		frappe.throw(_("signers must be a list"))
 	request = requests.create_sign_request(
-		doc, template, recipient=override, channel=channel or None, signers=choices
+		doc, template, recipient=override, channel=channel or None, signers=choices, documents=documents
 	)
 	return {"name": request.name, "status": frappe.db.get_value("Sign Request", request.name, "status")}
 

@@ -28,12 +28,15 @@ def open_document(token: str | None = None, link: str | None = None) -> dict:
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
 @guest_rate_limit(limit=READ_LIMIT, seconds=WINDOW)
-def document(token: str | None = None, link: str | None = None, download: int | str = 0) -> None:
-	"""The document to sign (or the sealed copy once completed), only through a valid link."""
+def document(
+	token: str | None = None, link: str | None = None, download: int | str = 0, part: int | str = 0
+) -> None:
+	"""The document to sign (or the sealed copy once completed; `part`: an envelope's document number),
+	only through a valid link."""
 	request, row = signer_session.resolve(token, link)
 	signer_session.require_signer_identity(row)
 	signer_session.require_code(request, row)
-	content, file_name = signer_session.document_bytes(request, row)
+	content, file_name = signer_session.document_bytes(request, row, cint(part))
 	frappe.local.response.filename = file_name
 	frappe.local.response.filecontent = content
 	frappe.local.response.type = "pdf"

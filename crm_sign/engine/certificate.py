@@ -95,6 +95,10 @@ LABELS: dict[str, dict[str, str]] = {
 		"v_login_as": "Desk login as {account}",
 		"time_zone": "Time zone",
 		"verify_at": "Verify at",
+		"envelope": "Documents in this envelope",
+		"envelope_sha256": "Envelope as the signers saw it, SHA-256",
+		"pages": "Pages",
+		"this_file": "this file",
 		"e_created": "Created",
 		"e_sent": "Sent",
 		"e_delivery_failed": "Delivery failed",
@@ -163,6 +167,10 @@ LABELS: dict[str, dict[str, str]] = {
 		"v_login_as": "{account} hesabıyla masaüstü oturumu",
 		"time_zone": "Saat dilimi",
 		"verify_at": "Doğrulama adresi",
+		"envelope": "Bu zarftaki belgeler",
+		"envelope_sha256": "İmzacıların gördüğü zarf, SHA-256",
+		"pages": "Sayfalar",
+		"this_file": "bu dosya",
 		"e_created": "Oluşturuldu",
 		"e_sent": "Gönderildi",
 		"e_delivery_failed": "İletilemedi",
@@ -277,6 +285,17 @@ class AuditLine:
 
 
 @dataclass
+class EnvelopeDocument:
+	"""One document of an envelope as the certificate lists it (pages numbered within the envelope)."""
+
+	title: str
+	first_page: int
+	page_count: int
+	original_sha256: str
+	signed_sha256: str
+
+
+@dataclass
 class CertificateInfo:
 	title: str
 	request_id: str
@@ -295,6 +314,11 @@ class CertificateInfo:
 	verify_url: str = ""  # the public verify page for this document: printed, and as a QR code on every page
 	# SHA-256 of the seal certificate: a reader compares it with the one `crm-sign verify` prints.
 	seal_fingerprint: str = ""
+	# An envelope: every document in it (this certificate is attached to documents[document_number])
+	# and the hash of the combined document the signers were shown.
+	documents: list[EnvelopeDocument] = field(default_factory=list)
+	document_number: int = 0
+	envelope_sha256: str = ""
 
 
 # ------------------------------------------------------------------------------------------ output
@@ -380,6 +404,8 @@ def _section(
 		(t["original_sha256"], _p(info.original_sha256, styles["hash"])),
 		(t["signed_sha256"], _p(info.signed_sha256, styles["hash"])),
 	]
+	if info.envelope_sha256:
+		summary.append((t["envelope_sha256"], _p(info.envelope_sha256, styles["hash"])))
 	if info.audit_head_hash:
 		summary.append((t["audit_head"], _p(info.audit_head_hash, styles["hash"])))
 	if info.seal_fingerprint:
@@ -388,6 +414,10 @@ def _section(
 		summary.append((t["verify_at"], _p(info.verify_url, styles["hash"])))
 	story.append(_kv_table(summary, styles))
 	story.append(Spacer(1, 7 * mm))
+	if info.documents:
+		story.append(Paragraph(_esc(t["envelope"]), styles["h2"]))
+		story.append(_envelope_table(info, t, styles))
+		story.append(Spacer(1, 7 * mm))
 
 	story.append(Paragraph(_esc(t["signers"]), styles["h2"]))
 	for signer in info.signers:
@@ -589,6 +619,45 @@ def _audit_table(
 	]
 	style += [("BACKGROUND", (0, row), (-1, row), SHADE) for row in range(2, len(data), 2)]
 	table.setStyle(TableStyle(style))
+	return table
+
+
+def _envelope_table(info: CertificateInfo, t: dict[str, str], styles: dict[str, ParagraphStyle]) -> Table:
+	head = [
+		Paragraph(_esc(t[key]), styles["cell_head"])
+		for key in ("document", "pages", "original_sha256", "signed_sha256")
+	]
+	data = [head]
+	for number, document in enumerate(info.documents):
+		last = document.first_page + document.page_count - 1
+		pages = str(document.first_page) if last == document.first_page else f"{document.first_page}–{last}"
+		title = f"{number + 1}. {_esc(document.title)}"
+		if number == info.document_number:
+			title = f"<b>{title}</b> ({_esc(t['this_file'])})"
+		data.append(
+			[
+				Paragraph(title, styles["cell"]),
+				Paragraph(_esc(pages), styles["cell"]),
+				_p(document.original_sha256, styles["cell"]),
+				_p(document.signed_sha256, styles["cell"]),
+			]
+		)
+	table = Table(data, colWidths=[40 * mm, 16 * mm, None, None], repeatRows=1, hAlign="LEFT")
+	table.setStyle(
+		TableStyle(
+			[
+				("VALIGN", (0, 0), (-1, -1), "TOP"),
+				("BACKGROUND", (0, 0), (-1, 0), NAVY),
+				("BOX", (0, 0), (-1, -1), 0.6, LINE),
+				("LINEBELOW", (0, 1), (-1, -1), 0.3, LINE),
+				("BACKGROUND", (0, info.document_number + 1), (-1, info.document_number + 1), SHADE),
+				("TOPPADDING", (0, 0), (-1, -1), 3),
+				("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+				("LEFTPADDING", (0, 0), (-1, -1), 4),
+				("RIGHTPADDING", (0, 0), (-1, -1), 4),
+			]
+		)
+	)
 	return table
 
 

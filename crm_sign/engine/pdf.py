@@ -88,6 +88,9 @@ PDF_PROBLEMS = {
 		"A signature already in the PDF does not verify, so sealing it would look as if we had broken it. "
 		"Ask the sender for a correctly signed copy."
 	),
+	"signed_in_envelope": (
+		"The PDF already carries a signature, which putting it into an envelope would drop. Send it on its own."
+	),
 	"unsupported": "The PDF's internal structure is not supported and could not be repaired.",
 	"stamp_failed": "The values could not be drawn into this PDF.",
 	"seal_failed": "The PDF could not be sealed.",

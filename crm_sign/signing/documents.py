@@ -113,6 +113,9 @@ def pdf_problem(error: SignEngineError) -> str:
 			"A signature already in the PDF does not verify, so sealing it would look as if we had broken it. "
 			"Ask the sender for a correctly signed copy."
 		),
+		"signed_in_envelope": _(
+			"The PDF already carries a signature, which putting it into an envelope would drop. Send it on its own."
+		),
 		"unsupported": _("The PDF's internal structure is not supported and could not be repaired."),
 		"stamp_failed": _("The values could not be drawn into this PDF."),
 		"seal_failed": _("The PDF could not be sealed."),

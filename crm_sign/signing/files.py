@@ -67,6 +67,14 @@ def signed_document(request) -> bytes:
 	return attached_file_bytes("Sign Request", request.name, "signed_pdf", request.signed_pdf)
 
 
+def signed_documents(request) -> list[bytes]:
+	"""The sealed file, or each sealed document of an envelope (each read through its own File)."""
+	rows = request.get("documents") or []
+	if not rows:
+		return [signed_document(request)]
+	return [attached_file_bytes("Sign Request", request.name, "signed_pdf", row.signed_pdf) for row in rows]
+
+
 def template_pdf(template) -> bytes:
 	if not template.pdf_file:
 		frappe.throw(_("Sign Template {0} has no PDF file").format(template.name))

@@ -8,11 +8,13 @@ from frappe.utils import add_to_date, cint, get_datetime, get_system_timezone, n
 
 from crm_sign.engine import finalize as engine_finalize
 from crm_sign.engine.certificate import AuditLine, CertificateInfo, SignerEvidence
+from crm_sign.engine.envelope import finalize_envelope
 from crm_sign.engine.fields import Box, Field, FieldValue
 from crm_sign.engine.images import load_image
-from crm_sign.signing import events
+from crm_sign.signing import events, files
 from crm_sign.signing.audit_log import chain_of, log_event, verify_request_chain
 from crm_sign.signing.documents import FIELD_TYPES, FILLED_BY
+from crm_sign.signing.envelopes import envelope_parts
 from crm_sign.signing.seal_certificate import site_seal_certificate
 from crm_sign.signing.settings import allowed_timestamp_url
 from crm_sign.signing.transactions import rollback_to
@@ -64,8 +66,7 @@ def finalize_request(request_name: str) -> None:
 	frappe.set_user(request.owner)  # the job may have been started by a guest's signature
 	frappe.db.savepoint("crm_sign_finalize")
 	try:
-		result = _seal(request)
-		_store_and_announce(request, result)
+		_store_and_announce(request, _seal(request))
 	except Exception as e:
 		# Undo this attempt only (not the caller's transaction), then record it for the sweep.
 		rollback_to("crm_sign_finalize")
@@ -85,7 +86,8 @@ def finalize_request(request_name: str) -> None:
 		frappe.set_user(previous_user)
 
 
-def _seal(request) -> engine_finalize.FinalizeResult:
+def _seal(request) -> list[engine_finalize.FinalizeResult]:
+	"""The sealed file, or one per document of an envelope (in the envelope's order)."""
 
 	chain = chain_of(request.name)
 	# Prefilled values are in the document that was sent, and each earlier signer's values in the
@@ -113,15 +115,18 @@ def _seal(request) -> engine_finalize.FinalizeResult:
 		signers=[_evidence(request, row) for row in request.signers if row.status == "Signed"],
 		audit=[AuditLine(at=e.at, event=e.event, actor=e.actor) for e in chain],
 	)
-	return engine_finalize.finalize(
-		document,
-		values,
-		info,
-		site_seal_certificate(),
-		reason=_("Signed electronically with crm_sign"),
-		location=frappe.utils.get_url(),
-		timestamp_url=allowed_timestamp_url(),
-	)
+	options = {
+		"reason": _("Signed electronically with crm_sign"),
+		"location": frappe.utils.get_url(),
+		"timestamp_url": allowed_timestamp_url(),
+	}
+	parts = envelope_parts(request)
+	if parts:
+		sent = files.unsigned_document(request)
+		return finalize_envelope(
+			document, values, info, parts, site_seal_certificate(), sent=sent, **options
+		).parts
+	return [engine_finalize.finalize(document, values, info, site_seal_certificate(), **options)]
 
 
 def check_evidence(request, chain: list) -> bytes:
@@ -131,7 +136,6 @@ def check_evidence(request, chain: list) -> bytes:
 	Replays the "signed" events of `chain`: each signer must have been shown the document that was
 	current then (the original, or the one with earlier signers' values stamped in), and the values
 	stored now must hash to what the event recorded."""
-	from crm_sign.signing import files
 	from crm_sign.signing.requests import signer_values, values_digest
 
 	files.unsigned_document(request)  # raises when the sent file does not hash to original_sha256
@@ -204,47 +208,67 @@ def _evidence(request, row) -> SignerEvidence:
 	)
 
 
-def _store_and_announce(request, result) -> None:
+def _store_and_announce(request, results: list[engine_finalize.FinalizeResult]) -> None:
+	"""Attach each sealed file to the request and to the CRM record; the request's own fields name the
+	first (an envelope's documents each have theirs on their row)."""
 	from crm_sign.signing.requests import save_private_file
 
-	file_name = f"{request.name}-signed.pdf"
-	file = save_private_file(request, file_name, result.pdf, "signed_pdf")
-	save_private_file(
-		request, file_name, result.pdf, doctype=request.reference_doctype, name=request.reference_name
-	)
+	rows = request.get("documents") or []
+	files = []
+	for number, result in enumerate(results):
+		suffix = f"-{number + 1}" if rows else ""
+		file_name = f"{request.name}{suffix}-signed.pdf"
+		file = save_private_file(request, file_name, result.pdf, "signed_pdf")
+		save_private_file(
+			request, file_name, result.pdf, doctype=request.reference_doctype, name=request.reference_name
+		)
+		files.append(file)
+		if rows:
+			rows[number].db_set(
+				{
+					"signed_pdf": file.file_url,
+					"original_sha256": result.original_sha256,
+					"signed_sha256": result.signed_sha256,
+					"final_sha256": result.sealed_sha256,
+				}
+			)
+	first = results[0]
 	request.db_set(
 		{
-			"signed_pdf": file.file_url,
-			"signed_sha256": result.signed_sha256,
-			"final_sha256": result.sealed_sha256,
+			"signed_pdf": files[0].file_url,
+			"signed_sha256": first.signed_sha256,
+			"final_sha256": first.sealed_sha256,
 			"status": "Completed",
 			"completed_on": now_datetime(),
 			"last_error": "",
 		}
 	)
-	log_event(
-		request,
-		"sealed",
-		actor="system",
-		data={"sha256": result.sealed_sha256},
-		document_sha256=result.sealed_sha256,
-	)
-	log_event(request, "completed", actor="system", document_sha256=result.sealed_sha256)
-	_email_copies(request, file)
+	sealed = {"sha256": first.sealed_sha256}
+	if rows:
+		sealed["documents"] = [result.sealed_sha256 for result in results]
+	log_event(request, "sealed", actor="system", data=sealed, document_sha256=first.sealed_sha256)
+	log_event(request, "completed", actor="system", document_sha256=first.sealed_sha256)
+	_email_copies(request, files)
 	events.publish(request, "completed", None)
 
 
-def _email_copies(request, file) -> None:
+def _email_copies(request, files: list) -> None:
 	recipients = sorted({row.email for row in request.signers if row.email})
 	if not recipients:
 		return
 	frappe.sendmail(
 		recipients=recipients,
 		subject=_("Signed: {0}").format(request.title),
-		message=_(
-			"<p>Everyone has signed {0}. The sealed PDF with its certificate of completion is attached.</p>"
+		message=(
+			_(
+				"<p>Everyone has signed {0}. The sealed documents, each with its certificate of completion, are attached.</p>"
+			)
+			if len(files) > 1
+			else _(
+				"<p>Everyone has signed {0}. The sealed PDF with its certificate of completion is attached.</p>"
+			)
 		).format(frappe.utils.escape_html(request.title)),
-		attachments=[{"fid": file.name}],
+		attachments=[{"fid": file.name} for file in files],
 		reference_doctype="Sign Request",
 		reference_name=request.name,
 	)

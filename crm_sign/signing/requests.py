@@ -13,17 +13,10 @@ from crm_sign.crm_sign.doctype.sign_request.sign_request import FINAL_STATUSES, 
 from crm_sign.engine import tokens
 from crm_sign.engine.audit import canonical_json
 from crm_sign.engine.pdf import sha256_hex, stamp
-from crm_sign.signing import events
+from crm_sign.signing import envelopes, events
 from crm_sign.signing import signers as signer_roles
 from crm_sign.signing.audit_log import log_event
-from crm_sign.signing.documents import (
-	FIELD_TYPE_LABELS,
-	FILLED_BY_LABELS,
-	place_fields,
-	prefilled_values,
-	render_template_pdf,
-	template_fields,
-)
+from crm_sign.signing.documents import FIELD_TYPE_LABELS, FILLED_BY_LABELS
 from crm_sign.signing.recipients import Recipient
 from crm_sign.signing.settings import get_settings, token_secret
 from crm_sign.signing.signer_fields import plain_text
@@ -59,12 +52,14 @@ def create_sign_request(
 	company_signer: str | None = None,
 	signers: list[dict] | None = None,
 	otp_method: str | None = None,
+	documents: str | list | None = None,
 	send: bool = True,
 ):
 	"""Generate the template's document from `doc` and (by default) send it for signature.
 
 	`signers` changes the people proposed for the template's roles: [{label, name, email, mobile}] for
-	counterparties and CC, [{label, user}] for company roles (see signing/signers.py)."""
+	counterparties and CC, [{label, user}] for company roles (see signing/signers.py). `documents` adds
+	more to the envelope: [{"template": name}] or [{"file_url": url}] (see signing/envelopes.py)."""
 	doc.check_permission("read")
 	frappe.has_permission("Sign Request", "create", throw=True)
 	template = frappe.get_doc("Sign Template", template_name)
@@ -84,15 +79,20 @@ def create_sign_request(
 	)
 	people = signer_roles.check_signers(doc, signer_roles.chosen_signers(people, signers), channel)
 
-	rendered = render_template_pdf(template, doc)
-	fields, hits = place_fields(template_fields(template), rendered)
-	prefilled = prefilled_values(doc, fields)
-	values = {value.field.name: value.value for value in prefilled}
 	# The signer sees, and the original hash covers, the document with the record's values in it and
 	# the verification footer on every page (so what is sealed is what they saw).
 	language = template.language or frappe.local.lang
 	verify_code = new_verify_code()
-	pdf = stamp(rendered, prefilled, hide=hits, footer=verification_footer(verify_code, language))
+	footer = verification_footer(verify_code, language)
+	prepared = [envelopes.prepare_template_document(template, doc, footer)]
+	prepared += envelopes.more_documents(doc, template, documents, footer)
+	envelopes.check_signer_labels(prepared, people)
+	if len(prepared) == 1:
+		pdf, fields, parts = prepared[0].pdf, prepared[0].fields, []
+	else:
+		pdf, fields, parts = envelopes.combined(prepared)
+	values = {value.field.name: value.value for document in prepared for value in document.prefilled}
+	title = " + ".join(document.title for document in prepared)
 
 	request = frappe.new_doc("Sign Request")
 	request.update(
@@ -100,7 +100,7 @@ def create_sign_request(
 			"reference_doctype": doc.doctype,
 			"reference_name": doc.name,
 			"template": template.name,
-			"title": plain_text(f"{template.template_name}: {doc.get_title() or doc.name}", 140),
+			"title": plain_text(f"{title}: {doc.get_title() or doc.name}", 140),
 			"channel": channel,
 			"signing_order": signing_order,
 			"otp_method": otp_method or template.otp_method or settings.otp_method or "None",
@@ -127,7 +127,23 @@ def create_sign_request(
 				"status": "Waiting",
 			},
 		)
-	labels = {row.name: (row.get("signer_label") or "").strip() for row in template.fields}
+	for document, part in zip(prepared, parts, strict=True) if parts else ():
+		request.append(
+			"documents",
+			{
+				"document_title": document.title,
+				"template": document.template.name if document.template else None,
+				"source_file": document.source_file,
+				"first_page": part.first_page + 1,
+				"page_count": part.page_count,
+			},
+		)
+	labels = {
+		row.name: (row.get("signer_label") or "").strip()
+		for document in prepared
+		if document.template
+		for row in document.template.fields
+	}
 	for field in fields:
 		request.append(
 			"field_values",
@@ -152,7 +168,10 @@ def create_sign_request(
 	request.insert()
 	file = save_private_file(request, f"{request.name}-unsigned.pdf", pdf, "unsigned_pdf")
 	request.db_set("unsigned_pdf", file.file_url)
-	log_event(request, "created", data={"template": template.name, "channel": channel})
+	created = {"template": template.name, "channel": channel}
+	if parts:
+		created["documents"] = [document.title for document in prepared]
+	log_event(request, "created", data=created)
 	frappe.db.set_value(
 		"Sign Template",
 		template.name,

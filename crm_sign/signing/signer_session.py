@@ -142,6 +142,11 @@ def page_data(request, row, mark_viewed: bool = False) -> dict:
 		# The page sends it back with the signature: what was shown is what gets signed.
 		"document_sha256": requests.current_document_sha256(request) if state == "open" else "",
 		"pages": page_sizes(request) if state in ("open", "copy") and not code_required(request, row) else [],
+		# An envelope: each document's title and pages, to head its first page and to download it.
+		"documents": [
+			{"title": d.document_title, "first_page": d.first_page, "page_count": d.page_count}
+			for d in request.get("documents") or []
+		],
 	}
 
 
@@ -188,13 +193,18 @@ def require_code(request, row) -> None:
 		)
 
 
-def document_bytes(request, row) -> tuple[bytes, str]:
-	"""The document while the link is open, the sealed copy once completed, nothing otherwise."""
+def document_bytes(request, row, part: int = 0) -> tuple[bytes, str]:
+	"""The document while the link is open, the sealed copy once completed (an envelope's document
+	number `part`, from 1; the first by default), nothing otherwise."""
 	from crm_sign.signing import files
 
 	state = requests.link_state(request, row)
 	if state == "completed" and request.signed_pdf:
-		return files.signed_document(request), f"{request.name}-signed.pdf"
+		sealed = files.signed_documents(request)
+		if len(sealed) == 1:
+			return sealed[0], f"{request.name}-signed.pdf"
+		number = min(max(int(part or 1), 1), len(sealed))
+		return sealed[number - 1], f"{request.name}-{number}-signed.pdf"
 	if state not in ("open", "copy"):
 		frappe.throw(_("This link can no longer be used."), frappe.PermissionError, title=_("Link closed"))
 	return files.current_document(request), f"{request.name}-document.pdf"

@@ -48,19 +48,38 @@ def sign_request_timeline(doctype: str, docname: str) -> list[dict]:
 	by_request: dict[str, list] = {}
 	for row in signers:
 		by_request.setdefault(row.parent, []).append(row)
+	documents: dict[str, list] = {}
+	for row in frappe.get_all(
+		"Sign Request Document",
+		filters={"parent": ("in", [r.name for r in requests]), "parenttype": "Sign Request"},
+		fields=["parent", "document_title", "signed_pdf"],
+		order_by="idx asc",
+	):
+		documents.setdefault(row.parent, []).append(row)
 	return [
 		{
 			"icon": "file",
 			"is_card": True,
 			"creation": request.creation,
-			"content": render_card(request, by_request.get(request.name, [])),
+			"content": render_card(
+				request, by_request.get(request.name, []), documents.get(request.name, [])
+			),
 		}
 		for request in requests
 	]
 
 
-def render_card(request, signers: list) -> str:
+def signed_files(request, documents: list) -> list[tuple[str, str]]:
+	"""(button label, file URL) of each sealed file: one, or one per document of an envelope."""
+	sealed = [row for row in documents if row.signed_pdf]
+	if sealed:
+		return [(_("Signed: {0}").format(row.document_title), row.signed_pdf) for row in sealed]
+	return [(_("Signed PDF"), request.signed_pdf)] if request.signed_pdf else []
+
+
+def render_card(request, signers: list, documents: list | None = None) -> str:
 	"""HTML for one request; all user text escaped."""
+	documents = documents or []
 	name = escape_html(request.name)
 	color = INDICATORS.get(request.status, "gray")
 	people = "".join(
@@ -90,10 +109,10 @@ def render_card(request, signers: list) -> str:
 				f'<button class="btn btn-xs btn-primary crm-sign-company-sign" data-request="{name}">'
 				f"{escape_html(_('Sign as company'))}</button>"
 			)
-	if request.signed_pdf:
+	for label, file_url in signed_files(request, documents):
 		actions.append(
-			f'<a class="btn btn-xs btn-default" target="_blank" href="{escape_html(request.signed_pdf)}">'
-			f"{escape_html(_('Signed PDF'))}</a>"
+			f'<a class="btn btn-xs btn-default" target="_blank" href="{escape_html(file_url)}">'
+			f"{escape_html(label)}</a>"
 		)
 	progress = signing_progress(signers)
 	progress = f' <span class="text-muted small">{escape_html(progress)}</span>' if progress else ""

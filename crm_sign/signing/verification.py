@@ -53,13 +53,15 @@ def verdict_for_file(data: bytes) -> dict[str, Any]:
 	if len(data) > MAX_UPLOAD:
 		frappe.throw(_("The file is larger than {0} MB.").format(MAX_UPLOAD // (1024 * 1024)))
 	digest = sha256_hex(data)
-	name = frappe.db.get_value("Sign Request", {"final_sha256": digest}, "name")
+	name = frappe.db.get_value("Sign Request", {"final_sha256": digest}, "name") or frappe.db.get_value(
+		"Sign Request Document", {"final_sha256": digest, "parenttype": "Sign Request"}, "parent"
+	)
 	return _verdict(data, digest, frappe.get_doc("Sign Request", name) if name else None)
 
 
 def verdict_for_code(code: str) -> dict[str, Any]:
 	"""The verdict on the sealed file kept for the request with this verification code."""
-	from crm_sign.signing.files import signed_document
+	from crm_sign.signing.files import signed_documents
 
 	code = (code or "").strip().upper()
 	name = frappe.db.get_value("Sign Request", {"verify_code": code}, "name") if code else None
@@ -68,8 +70,9 @@ def verdict_for_code(code: str) -> dict[str, Any]:
 	request = frappe.get_doc("Sign Request", name)
 	if request.status != "Completed" or not request.signed_pdf:
 		return {"state": "pending", "status": _(request.status)}
-	data = signed_document(request)
-	return _verdict(data, sha256_hex(data), request)
+	verdicts = [_verdict(data, sha256_hex(data), request) for data in signed_documents(request)]
+	# An envelope's code stands for all its files: the verdict is the first one that is not valid.
+	return next((v for v in verdicts if v["state"] != "valid"), verdicts[0])
 
 
 def _verdict(data: bytes, digest: str, request=None) -> dict[str, Any]:
@@ -88,7 +91,7 @@ def _verdict(data: bytes, digest: str, request=None) -> dict[str, Any]:
 		"site": _site(),
 	}
 	if verdict.ok and request is not None:
-		result["request"] = _request_details(request)
+		result["request"] = _request_details(request, digest)
 	return result
 
 
@@ -119,10 +122,15 @@ def _state(verdict) -> str:
 	return "invalid"
 
 
-def _request_details(request) -> dict[str, Any]:
+def _request_details(request, digest: str) -> dict[str, Any]:
+	documents = request.get("documents") or []
 	return {
 		"name": request.name,
 		"title": request.title,
+		# An envelope: every document, the one uploaded marked, so its reader knows what else was signed.
+		"documents": [
+			{"title": row.document_title, "this_file": row.final_sha256 == digest} for row in documents
+		],
 		"completed_on": frappe.utils.format_datetime(request.completed_on)
 		if request.get("completed_on")
 		else "",

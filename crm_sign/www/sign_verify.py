@@ -61,6 +61,8 @@ def labels() -> dict[str, str]:
 		"title": _("Document"),
 		"completed_on": _("Completed on"),
 		"signers": _("Signers"),
+		"documents": _("Documents in this envelope"),
+		"this_file": _("this file"),
 		"details_hidden": _(
 			"Details of the request are shown only for a file that is exactly a sealed file of this site."
 		),

@@ -149,6 +149,32 @@
 						default: this.recipient.mobile || "",
 					},
 					channel_field(this.options.default_channel),
+					{
+						fieldtype: "Section Break",
+						fieldname: "envelope_section",
+						label: __("Add documents (one envelope, one visit)"),
+						collapsible: 1,
+					},
+					{
+						fieldtype: "MultiSelectList",
+						fieldname: "more_templates",
+						label: __("More templates"),
+						description: __(
+							"Signed together with the template you send; each document is sealed on its own."
+						),
+						get_data: () =>
+							(this.options.templates || []).map((t) => ({
+								value: t.name,
+								description: t.template_name,
+							})),
+					},
+					{ fieldtype: "Column Break" },
+					{
+						fieldtype: "Attach",
+						fieldname: "more_pdf",
+						label: __("A PDF to sign with it"),
+						options: { restrictions: { allowed_file_types: [".pdf"] } },
+					},
 				],
 			});
 			this.dialog.$wrapper.addClass("crm-sign-dialog");
@@ -280,7 +306,14 @@
 				recipient.name !== (r.name || "") ||
 				recipient.email !== (r.email || "") ||
 				recipient.mobile !== (r.mobile || "");
-			return { recipient: changed ? recipient : null, channel: v.channel || null };
+			// The server refuses the sent template twice, so it is left out here already.
+			const documents = (v.more_templates || []).map((name) => ({ template: name }));
+			if (v.more_pdf) documents.push({ file_url: v.more_pdf });
+			return {
+				recipient: changed ? recipient : null,
+				channel: v.channel || null,
+				documents,
+			};
 		}
 
 		// A template with more than the two classic roles (a second client, a witness, a CC) asks
@@ -385,7 +418,7 @@
 		send_now(template, $btn, signers) {
 			if (this.busy) return;
 			this.busy = true;
-			const { recipient, channel } = this.overrides();
+			const { recipient, channel, documents } = this.overrides();
 			const $buttons = this.dialog.$wrapper.find("[data-action]").prop("disabled", true);
 			const args = {
 				doctype: this.frm.doctype,
@@ -395,6 +428,8 @@
 			if (channel) args.channel = channel;
 			if (signers) args.signers = JSON.stringify(signers);
 			else if (recipient) args.recipient = JSON.stringify(recipient);
+			const more = documents.filter((d) => d.template !== template.name);
+			if (more.length) args.documents = JSON.stringify(more);
 			frappe
 				.call({
 					method: API + "send",

@@ -36,6 +36,18 @@
 			const request = el("dl", undefined, "cs-verdict-request");
 			row(request, t.request, verdict.request.name);
 			row(request, t.title, verdict.request.title);
+			const documents = verdict.request.documents || [];
+			if (documents.length)
+				row(
+					request,
+					t.documents,
+					documents
+						.map(
+							(d, i) =>
+								`${i + 1}. ${d.title}${d.this_file ? ` (${t.this_file})` : ""}`
+						)
+						.join("; ")
+				);
 			if (verdict.request.completed_on)
 				row(request, t.completed_on, verdict.request.completed_on);
 			row(

@@ -43,7 +43,17 @@ Object.assign(crm_sign.sign_request, {
 			frm.add_custom_button(__("Resend"), () => me.resend(frm), __("Actions"));
 			frm.add_custom_button(__("Cancel Request"), () => me.cancel(frm), __("Actions"));
 		}
-		if (frm.doc.signed_pdf) {
+		const sealed = (frm.doc.documents || []).filter((row) => row.signed_pdf);
+		if (sealed.length) {
+			// An envelope: one sealed file per document.
+			for (const row of sealed) {
+				frm.add_custom_button(
+					__("Signed: {0}", [frappe.utils.escape_html(row.document_title || "")]),
+					() => window.open(row.signed_pdf, "_blank"),
+					__("View")
+				);
+			}
+		} else if (frm.doc.signed_pdf) {
 			frm.add_custom_button(
 				__("Open Signed PDF"),
 				() => window.open(frm.doc.signed_pdf, "_blank"),

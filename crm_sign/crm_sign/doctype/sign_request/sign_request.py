@@ -18,6 +18,9 @@ class SignRequest(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		from crm_sign.crm_sign.doctype.sign_request_document.sign_request_document import (
+			SignRequestDocument,
+		)
 		from crm_sign.crm_sign.doctype.sign_request_signer.sign_request_signer import SignRequestSigner
 		from crm_sign.crm_sign.doctype.sign_request_value.sign_request_value import SignRequestValue
 
@@ -25,6 +28,7 @@ class SignRequest(Document):
 		channel: DF.Literal["Email", "SMS", "Email and SMS"]
 		completed_on: DF.Datetime | None
 		declined_reason: DF.SmallText | None
+		documents: DF.Table[SignRequestDocument]
 		expires_on: DF.Datetime | None
 		field_values: DF.Table[SignRequestValue]
 		final_sha256: DF.Data | None
