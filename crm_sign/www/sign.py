@@ -53,6 +53,8 @@ PAGE_STRINGS = (
 	"Everyone has signed",
 	"The document is signed and sealed. You can download the signed copy.",
 	"Download signed PDF",
+	"Download {0}",
+	"Document {0} of {1}: {2}",
 	"It is not your turn yet",
 	"Another party signs first. We will send you a message when it is your turn.",
 	"Sealing the document…",

@@ -153,10 +153,31 @@
 		return data.message;
 	}
 
-	function documentUrl(download) {
+	// `part`: a document of an envelope (from 1), each sealed as a file of its own.
+	function documentUrl(download, part) {
 		const params = new URLSearchParams({ link: app.link, _lang: app.lang });
 		if (download) params.set("download", "1");
+		if (part) params.set("part", String(part));
 		return `${API}document?${params}`;
+	}
+
+	function downloadLinks() {
+		const documents = app.page.documents || [];
+		const link = (href, text) =>
+			h(
+				"a",
+				{
+					class: "cs-btn cs-btn-primary cs-btn-block",
+					href,
+					download: "",
+					"data-testid": "download",
+				},
+				text
+			);
+		if (documents.length < 2) return [link(documentUrl(true), t("Download signed PDF"))];
+		return documents.map((d, i) =>
+			link(documentUrl(true, i + 1), t("Download {0}", [d.title]))
+		);
 	}
 
 	// ------------------------------------------------------------------ screens
@@ -313,16 +334,7 @@
 							"The document is signed and sealed. You can download the signed copy."
 						),
 					}),
-					h(
-						"a",
-						{
-							class: "cs-btn cs-btn-primary cs-btn-block",
-							href: documentUrl(true),
-							download: "",
-							"data-testid": "download",
-						},
-						t("Download signed PDF")
-					)
+					...downloadLinks()
 				),
 		};
 		if (screens[p.state]) return show(intro(), screens[p.state]());
@@ -605,8 +617,22 @@
 			return;
 		}
 		status.remove();
+		const documents = app.page.documents || [];
 		sizes.forEach(([pageWidth, pageHeight], i) => {
 			const n = i + 1;
+			// An envelope: each document is headed by its title where its first page begins.
+			const starts = documents.findIndex((d) => Number(d.first_page) === n);
+			if (documents.length > 1 && starts >= 0)
+				container.append(
+					h("h2", {
+						class: "cs-document-head",
+						text: t("Document {0} of {1}: {2}", [
+							starts + 1,
+							documents.length,
+							documents[starts].title,
+						]),
+					})
+				);
 			const wrap = h("div", {
 				class: "cs-page",
 				"data-page": n,
