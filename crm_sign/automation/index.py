@@ -103,9 +103,7 @@ def build_index(doctype: str) -> dict[str, Any]:
 	rules, triggers = [], []
 	for row in rows:
 		if row.rule_kind == "Trigger":
-			row.only_templates = frappe.get_all(
-				"Sign Automation Template", filters={"parent": row.name}, pluck="template"
-			)
+			row.only_templates = _templates_of(row.name, "only_templates")
 			triggers.append(dict(row))
 			continue
 		rule = _stage_rule(row, workflow)
@@ -128,8 +126,18 @@ def build_index(doctype: str) -> dict[str, Any]:
 	}
 
 
+def _templates_of(rule: str, parentfield: str) -> list[str]:
+	return frappe.get_all(
+		"Sign Automation Template",
+		filters={"parent": rule, "parenttype": "Sign Automation Rule", "parentfield": parentfield},
+		pluck="template",
+		order_by="idx asc",
+	)
+
+
 def _stage_rule(row, workflow: dict | None) -> dict | None:
 	rule = dict(row)
+	rule["envelope_templates"] = _templates_of(row.name, "envelope_templates")
 	rule["kind"] = "Rule"
 	rule["source"] = row.name
 	if row.stage_type == "Workflow State":

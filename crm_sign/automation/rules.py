@@ -208,6 +208,7 @@ def send(run, rule: dict, doc) -> None:
 			rule["template"],
 			channel=rule.get("channel") or None,
 			company_signer=company_signer(rule, doc, sender),
+			documents=[{"template": name} for name in rule.get("envelope_templates") or []],
 		)
 		run.db_set({"sign_request": request.name, "run_as": sender})
 		return "Sent", _("Sent {0} for signature").format(request.name)

@@ -105,6 +105,23 @@ class TestStageRules(AutomationTestCase):
 			)
 		)
 
+	def test_a_rule_sends_its_templates_in_one_envelope(self):
+		nda = make_template("Opportunity", "Test NDA Opportunity")
+		make_automation_rule(template=self.template, envelope_templates=[{"template": nda}])
+		opp = self.deal()
+		move(opp, sales_stage=PROPOSAL)
+		sent = requests_for(opp)
+		self.assertEqual(len(sent), 1)
+		request = frappe.get_doc("Sign Request", sent[0].name)
+		self.assertEqual([row.template for row in request.documents], [self.template, nda])
+		self.assertEqual(request.status, "Sent")
+		with self.assertRaises(frappe.ValidationError):  # the rule's own template again
+			make_automation_rule(
+				template=self.template,
+				stage_value=NEGOTIATION,
+				envelope_templates=[{"template": self.template}],
+			)
+
 	def test_a_record_created_in_the_stage_counts_as_entering_it(self):
 		template = make_template("Lead")
 		make_automation_rule(

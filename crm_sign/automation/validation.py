@@ -29,12 +29,19 @@ def validate_rule(rule) -> None:
 	validate_reference_doctype(rule)
 	if rule.rule_kind == "Trigger":
 		_clear(rule, RULE_ONLY)
+		rule.envelope_templates = []
 		validate_trigger(rule)
 	else:
 		_clear(rule, TRIGGER_ONLY)
 		rule.only_templates = []
 		validate_stage(rule)
 		validate_template(rule, rule.template)
+		for row in rule.envelope_templates:
+			validate_template(rule, row.template)
+			if row.template == rule.template:
+				frappe.throw(
+					_("Sign Template {0} is in the envelope twice.").format(frappe.bold(row.template))
+				)
 		validate_company_signer_field(rule)
 		validate_condition(rule)
 

@@ -31,6 +31,7 @@ class SignAutomationRule(Document):
 		company_signer_field: DF.Literal[None]
 		condition: DF.Code | None
 		enabled: DF.Check
+		envelope_templates: DF.TableMultiSelect[SignAutomationTemplate]
 		notification: DF.Link | None
 		only_templates: DF.TableMultiSelect[SignAutomationTemplate]
 		reference_doctype: DF.Link
