@@ -47,6 +47,20 @@ class LinkedRecord(dict):
 		return str(self.get("name", ""))
 
 
+def sendable_template(name: str, doc):
+	"""Sign Template `name`, when it may make a document for `doc`: of its doctype, and enabled."""
+	template = frappe.get_doc("Sign Template", name)
+	if template.reference_doctype != doc.doctype:
+		frappe.throw(
+			_("Sign Template {0} is for {1}, not {2}").format(
+				template.name, _(template.reference_doctype), _(doc.doctype)
+			)
+		)
+	if not template.enabled:
+		frappe.throw(_("Sign Template {0} is disabled").format(template.name))
+	return template
+
+
 def render_template_pdf(template, doc) -> bytes:
 	"""The template's document for `doc`: its Print Format rendered by Frappe, or the uploaded PDF."""
 	if template.source_type == "Uploaded PDF":

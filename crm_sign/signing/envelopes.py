@@ -28,6 +28,7 @@ from crm_sign.signing.documents import (
 	place_fields,
 	prefilled_values,
 	render_template_pdf,
+	sendable_template,
 	template_fields,
 )
 from crm_sign.signing.signer_fields import plain_text
@@ -94,16 +95,7 @@ def _other_template(doc, name: str, seen: set[str]):
 	if not frappe.db.exists("Sign Template", name):
 		frappe.throw(_("Sign Template {0} not found").format(name), frappe.DoesNotExistError)
 	frappe.has_permission("Sign Template", "read", name, throw=True)
-	template = frappe.get_doc("Sign Template", name)
-	if template.reference_doctype != doc.doctype:
-		frappe.throw(
-			_("Sign Template {0} is for {1}, not {2}").format(
-				template.name, _(template.reference_doctype), _(doc.doctype)
-			)
-		)
-	if not template.enabled:
-		frappe.throw(_("Sign Template {0} is disabled").format(template.name))
-	return template
+	return sendable_template(name, doc)
 
 
 def _uploaded_pdf(file_url: str) -> tuple[str, bytes]:

@@ -16,7 +16,7 @@ from crm_sign.engine.pdf import sha256_hex, stamp
 from crm_sign.signing import envelopes, events
 from crm_sign.signing import signers as signer_roles
 from crm_sign.signing.audit_log import log_event
-from crm_sign.signing.documents import FIELD_TYPE_LABELS, FILLED_BY_LABELS
+from crm_sign.signing.documents import FIELD_TYPE_LABELS, FILLED_BY_LABELS, sendable_template
 from crm_sign.signing.recipients import Recipient
 from crm_sign.signing.settings import get_settings, token_secret
 from crm_sign.signing.signer_fields import plain_text
@@ -62,15 +62,7 @@ def create_sign_request(
 	more to the envelope: [{"template": name}] or [{"file_url": url}] (see signing/envelopes.py)."""
 	doc.check_permission("read")
 	frappe.has_permission("Sign Request", "create", throw=True)
-	template = frappe.get_doc("Sign Template", template_name)
-	if template.reference_doctype != doc.doctype:
-		frappe.throw(
-			_("Sign Template {0} is for {1}, not {2}").format(
-				template.name, _(template.reference_doctype), _(doc.doctype)
-			)
-		)
-	if not template.enabled:
-		frappe.throw(_("Sign Template {0} is disabled").format(template.name))
+	template = sendable_template(template_name, doc)
 	settings = get_settings()
 	channel = channel or template.channel or settings.default_channel or "Email"
 	signing_order = template.signing_order or settings.signing_order or "Company first"

@@ -7,16 +7,16 @@
 // Needs a web server and a background worker for the site (`bench serve`, `bench worker`).
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import {
 	BASE,
-	CHROMIUM,
 	contractPdf,
 	launchChromium,
 	openDesk,
+	requirePlaywright,
 	SHOTS,
 	TEMPLATE_FIELDS,
 	uploadPrivateFile,
@@ -27,9 +27,7 @@ const STAMP = Date.now().toString(36);
 const LEADS = 50;
 const UNREACHABLE = 2; // the last two Leads have no e-mail and no mobile
 const COMPANY = `Bulk Renewal ${STAMP}`;
-const playwright = await import("playwright-core").catch(() => null);
-assert.ok(playwright, "playwright-core is not installed (npm install)");
-assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
+const playwright = await requirePlaywright();
 
 describe("bulk send from the Lead list", { timeout: 600_000 }, () => {
 	let browser;

@@ -7,18 +7,19 @@
 // Needs a web server and a background worker for the site (`bench serve`, `bench worker`).
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
-import path from "node:path";
+import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import {
 	BASE,
-	CHROMIUM,
 	contractPdf,
 	drawOn,
 	launchChromium,
 	openDesk,
+	PHONE,
 	queuedLinks,
+	requirePlaywright,
+	screenshot,
 	SHOTS,
 	uploadPrivateFile,
 	useTestMail,
@@ -27,10 +28,7 @@ import {
 
 const STAMP = Date.now().toString(36);
 const CLIENT = `envelope.client.${STAMP}@example.com`;
-const PHONE = { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true };
-const playwright = await import("playwright-core").catch(() => null);
-assert.ok(playwright, "playwright-core is not installed (npm install)");
-assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
+const playwright = await requirePlaywright();
 
 describe("an envelope of two documents", { timeout: 600_000 }, () => {
 	let browser;
@@ -41,13 +39,6 @@ describe("an envelope of two documents", { timeout: 600_000 }, () => {
 	let restoreMail = async () => {};
 	const pageErrors = [];
 	const call = (method, args = {}) => xcall(desk, method, args);
-
-	async function shot(page, name, fullPage = false) {
-		await page.waitForTimeout(300);
-		const file = path.join(SHOTS, name);
-		await page.screenshot({ path: file, fullPage });
-		console.log(`# screenshot ${file}`);
-	}
 
 	// A template of the Lead whose only signer is the client.
 	async function clientTemplate(name, fileName, field) {
@@ -116,7 +107,7 @@ describe("an envelope of two documents", { timeout: 600_000 }, () => {
 		await more.locator("input, .control-input").first().click();
 		await more.locator(".selectable-item", { hasText: nda.name }).first().click();
 		await dialog.locator(".modal-title").click(); // closes the list
-		await shot(desk, "envelope-dialog.png");
+		await screenshot(desk, "envelope-dialog.png");
 		const row = dialog
 			.locator(".crm-sign-template-row, .crm-sign-reuse")
 			.filter({ hasText: contract.template_name });
@@ -153,7 +144,7 @@ describe("an envelope of two documents", { timeout: 600_000 }, () => {
 		const heads = await phone.locator(".cs-document-head").allTextContents();
 		assert.equal(heads.length, 2, heads.join(" | "));
 		assert.ok(heads[1].includes(nda.template_name), heads[1]);
-		await shot(phone, "envelope-phone.png");
+		await screenshot(phone, "envelope-phone.png");
 
 		const next = phone.locator("#cs-next");
 		const sheet = phone.locator(".cs-sheet");
@@ -212,7 +203,7 @@ describe("an envelope of two documents", { timeout: 600_000 }, () => {
 		await phone.waitForSelector('[data-testid="state-completed"]');
 		const downloads = phone.locator('[data-testid="state-completed"] a[href*="part="]');
 		assert.equal(await downloads.count(), 2);
-		await shot(phone, "envelope-completed.png");
+		await screenshot(phone, "envelope-completed.png");
 		const href = await downloads.nth(1).getAttribute("href");
 		const reply = await phone.request.get(new URL(href, BASE).toString());
 		assert.equal(reply.status(), 200);
@@ -238,7 +229,7 @@ describe("an envelope of two documents", { timeout: 600_000 }, () => {
 		assert.equal(verdict.state, "valid", verdict.text);
 		assert.ok(verdict.text.includes(`2. ${nda.template_name} (this file)`), verdict.text);
 		assert.ok(verdict.text.includes(`1. ${contract.template_name}`), verdict.text);
-		await shot(phone, "envelope-verify.png", true);
+		await screenshot(phone, "envelope-verify.png", { fullPage: true });
 		assert.deepEqual(pageErrors, []);
 	});
 });

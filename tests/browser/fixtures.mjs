@@ -7,7 +7,10 @@
 //   CRM_SIGN_USER         default Administrator; CRM_SIGN_PASSWORD default admin
 //   CRM_SIGN_SCREENSHOTS  directory for screenshots (default /tmp/crm_sign_shots)
 //   CRM_SIGN_CHROMIUM     browser binary (default /usr/bin/chromium)
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 
 export const BASE = (process.env.CRM_SIGN_URL || "http://127.0.0.1:8000").replace(/\/$/, "");
 export const USER = process.env.CRM_SIGN_USER || "Administrator";
@@ -27,6 +30,27 @@ export const CHROMIUM_ARGS = [
 ];
 /** A signing link in an e-mail; group 1 is the token. */
 export const LINK = /\/sign\/([A-Za-z0-9_-]{43})/;
+
+/** playwright-core, once the browser is known to be there (a suite fails, never skips, without them). */
+export async function requirePlaywright() {
+	const playwright = await import("playwright-core").catch(() => null);
+	assert.ok(playwright, "playwright-core is not installed (npm install)");
+	assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
+	return playwright;
+}
+
+/** A phone as the signing page's customers hold it. */
+export const PHONE = { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true };
+
+/** A screenshot in SHOTS, named in the test's output so a reviewer finds it. */
+export async function screenshot(page, name, { fullPage = false, settle = 300 } = {}) {
+	if (settle) await page.waitForTimeout(settle);
+	mkdirSync(SHOTS, { recursive: true });
+	const file = path.join(SHOTS, name);
+	await page.screenshot({ path: file, fullPage });
+	console.log(`# screenshot ${file}`);
+	return file;
+}
 
 /** Debian's Chromium, headless, through playwright-core. */
 export function launchChromium(playwright) {

@@ -6,17 +6,17 @@
 // Needs a web server and a background worker for the site (`bench serve`, `bench worker`).
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
-import path from "node:path";
+import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import {
 	BASE,
-	CHROMIUM,
 	contractPdf,
 	drawAndSign,
 	launchChromium,
 	openDesk,
+	requirePlaywright,
+	screenshot,
 	SHOTS,
 	TEMPLATE_FIELDS,
 	uploadPrivateFile,
@@ -27,9 +27,7 @@ import {
 
 const STAMP = Date.now().toString(36);
 const EMAIL = `visitor.${STAMP}@example.com`;
-const playwright = await import("playwright-core").catch(() => null);
-assert.ok(playwright, "playwright-core is not installed (npm install)");
-assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
+const playwright = await requirePlaywright();
 
 describe("a template's public signing link", { timeout: 300_000 }, () => {
 	let browser;
@@ -40,12 +38,7 @@ describe("a template's public signing link", { timeout: 300_000 }, () => {
 	const pageErrors = [];
 	const call = (method, args = {}) => xcall(desk, method, args);
 
-	async function shot(name) {
-		await phone.waitForTimeout(300);
-		const file = path.join(SHOTS, name);
-		await phone.screenshot({ path: file });
-		console.log(`# screenshot ${file}`);
-	}
+	const shot = (name) => screenshot(phone, name);
 
 	before(async () => {
 		mkdirSync(SHOTS, { recursive: true });

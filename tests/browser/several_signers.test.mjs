@@ -8,18 +8,19 @@
 // Needs a web server and a background worker for the site (`bench serve`, `bench worker`).
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
-import path from "node:path";
+import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import {
 	BASE,
-	CHROMIUM,
 	contractPdf,
 	drawAndSign,
 	launchChromium,
 	openDesk,
+	PHONE,
 	queuedLinks,
+	requirePlaywright,
+	screenshot,
 	SHOTS,
 	uploadPrivateFile,
 	useTestMail,
@@ -30,10 +31,7 @@ const STAMP = Date.now().toString(36);
 const ONE = `director.one.${STAMP}@example.com`;
 const TWO = `director.two.${STAMP}@example.com`;
 const LAWYER = `lawyer.${STAMP}@example.com`;
-const PHONE = { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true };
-const playwright = await import("playwright-core").catch(() => null);
-assert.ok(playwright, "playwright-core is not installed (npm install)");
-assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
+const playwright = await requirePlaywright();
 
 describe("several signers and a CC", { timeout: 600_000 }, () => {
 	let browser;
@@ -43,13 +41,6 @@ describe("several signers and a CC", { timeout: 600_000 }, () => {
 	let restoreMail = async () => {};
 	const pageErrors = [];
 	const call = (method, args = {}) => xcall(desk, method, args);
-
-	async function shot(page, name) {
-		await page.waitForTimeout(300);
-		const file = path.join(SHOTS, name);
-		await page.screenshot({ path: file });
-		console.log(`# screenshot ${file}`);
-	}
 
 	before(async () => {
 		mkdirSync(SHOTS, { recursive: true });
@@ -152,7 +143,7 @@ describe("several signers and a CC", { timeout: 600_000 }, () => {
 		assert.equal(await value("email_3"), "", "nobody is proposed for the CC");
 		await signers.locator('[data-fieldname="name_3"] input').fill("Av. Selin Demir");
 		await signers.locator('[data-fieldname="email_3"] input').fill(LAWYER);
-		await shot(desk, "several-signers-dialog.png");
+		await screenshot(desk, "several-signers-dialog.png");
 		await signers.locator(".btn-primary").click();
 
 		let request;
@@ -178,12 +169,12 @@ describe("several signers and a CC", { timeout: 600_000 }, () => {
 				return page;
 			})
 		);
-		await shot(phones[1], "several-signers-client-2.png");
+		await screenshot(phones[1], "several-signers-client-2.png");
 		// Both were shown the document before either signed: the one served second is asked to
 		// look at the document with the other's signature in it, and signs that.
 		const tries = await Promise.all(phones.map((page) => drawAndSign(page)));
 		assert.deepEqual([...tries].sort(), [1, 2], `tries: ${tries}`);
-		await shot(phones[tries.indexOf(2)], "several-signers-client-signed.png");
+		await screenshot(phones[tries.indexOf(2)], "several-signers-client-signed.png");
 
 		let doc = await call("frappe.client.get", { doctype: "Sign Request", name: request });
 		assert.deepEqual(
@@ -238,7 +229,7 @@ describe("several signers and a CC", { timeout: 600_000 }, () => {
 		for (const label of ["Client 2", "Company", "Lawyer", "receives a copy"])
 			assert.ok(text.includes(label), text);
 		await card.evaluate((el) => el.scrollIntoView({ block: "center" }));
-		await shot(desk, "several-signers-timeline.png");
+		await screenshot(desk, "several-signers-timeline.png");
 		assert.deepEqual(pageErrors, []);
 	});
 
@@ -275,6 +266,6 @@ describe("several signers and a CC", { timeout: 600_000 }, () => {
 		await page.goto(`${BASE}/sign/${links[LAWYER]}`);
 		await page.waitForSelector('[data-testid="state-copy"]');
 		assert.equal(await page.locator("#cs-sign").count(), 0);
-		await shot(page, "several-signers-cc.png");
+		await screenshot(page, "several-signers-cc.png");
 	});
 });

@@ -9,19 +9,19 @@
 // Same environment as desk_sign.test.mjs.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import {
 	BASE,
-	drawnSignature,
-	openForm as openDeskForm,
-	CHROMIUM,
 	contractPdf,
+	drawnSignature,
 	launchChromium,
 	LINK,
 	openDesk,
+	openForm as openDeskForm,
+	requirePlaywright,
 	SHOTS,
 	TEMPLATE_FIELDS,
 	uploadPrivateFile,
@@ -34,9 +34,7 @@ const PAYLOAD = `<img src=x onerror=alert("xss-${STAMP}")>`;
 const SCRIPT = `<script>alert("script-${STAMP}")</script>`;
 const USER_AGENT = `Mozilla/5.0 ${PAYLOAD} ${SCRIPT}`;
 
-const playwright = await import("playwright-core").catch(() => null);
-assert.ok(playwright, "playwright-core is not installed (npm install)");
-assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
+const playwright = await requirePlaywright();
 
 describe("stored script from a guest", { timeout: 300_000 }, () => {
 	let browser;

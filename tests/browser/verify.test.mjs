@@ -8,18 +8,18 @@
 // Needs a web server and a background worker for the site (`bench serve`, `bench worker`).
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import {
 	BASE,
-	CHROMIUM,
 	contractPdf,
 	drawnSignature,
 	launchChromium,
 	LINK,
 	openDesk,
+	requirePlaywright,
 	SHOTS,
 	TEMPLATE_FIELDS,
 	uploadPrivateFile,
@@ -28,9 +28,7 @@ import {
 } from "./fixtures.mjs";
 
 const STAMP = Date.now().toString(36);
-const playwright = await import("playwright-core").catch(() => null);
-assert.ok(playwright, "playwright-core is not installed (npm install)");
-assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
+const playwright = await requirePlaywright();
 
 describe("the public verify page", { timeout: 300_000 }, () => {
 	let browser;

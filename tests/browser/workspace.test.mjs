@@ -5,11 +5,11 @@
 //   CRM_SIGN_URL=http://127.0.0.1:8000 node --test tests/browser/workspace.test.mjs
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { BASE, CHROMIUM, launchChromium, login, SHOTS } from "./fixtures.mjs";
+import { BASE, launchChromium, login, requirePlaywright, SHOTS } from "./fixtures.mjs";
 
 const CARDS = {
 	"Waiting for Us": "Sign Requests Waiting for Us",
@@ -18,9 +18,7 @@ const CARDS = {
 	"Declined This Month": "Sign Requests Declined This Month",
 };
 
-const playwright = await import("playwright-core").catch(() => null);
-assert.ok(playwright, "playwright-core is not installed (npm install)");
-assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium)`);
+const playwright = await requirePlaywright();
 
 describe("the CRM Sign workspace", { timeout: 180_000 }, () => {
 	let browser;
