@@ -113,10 +113,14 @@ async function whyNotRunnable() {
 		crm.startedServer = true;
 	}
 	try {
-		const r = await fetch(`${BASE}/assets/crm_sign/js/sign_page.js`, {
+		// the page's script is a bundle: its hashed name is in assets.json once bench build ran
+		const assets = await fetch(`${BASE}/assets/assets.json`, {
 			signal: AbortSignal.timeout(8000),
-		});
-		if (!r.ok)
+		}).then((r) => (r.ok ? r.json() : {}));
+		const bundle = assets["sign_page.bundle.js"];
+		const r =
+			bundle && (await fetch(`${BASE}${bundle}`, { signal: AbortSignal.timeout(8000) }));
+		if (!r || !r.ok)
 			return `crm_sign's assets are not served by ${BASE} (install the app, bench build)`;
 	} catch (e) {
 		return `crm_sign's assets could not be fetched: ${e.message}`;
