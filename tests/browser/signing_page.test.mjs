@@ -35,6 +35,7 @@ import {
 	SHOTS,
 	USER,
 	useTestMail,
+	whyBundleNotServed,
 } from "./fixtures.mjs";
 
 const DEFAULT_URL = "http://127.0.0.1:8000";
@@ -112,19 +113,8 @@ async function whyNotRunnable() {
 		}
 		crm.startedServer = true;
 	}
-	try {
-		// the page's script is a bundle: its hashed name is in assets.json once bench build ran
-		const assets = await fetch(`${BASE}/assets/assets.json`, {
-			signal: AbortSignal.timeout(8000),
-		}).then((r) => (r.ok ? r.json() : {}));
-		const bundle = assets["sign_page.bundle.js"];
-		const r =
-			bundle && (await fetch(`${BASE}${bundle}`, { signal: AbortSignal.timeout(8000) }));
-		if (!r || !r.ok)
-			return `crm_sign's assets are not served by ${BASE} (install the app, bench build)`;
-	} catch (e) {
-		return `crm_sign's assets could not be fetched: ${e.message}`;
-	}
+	const notServed = await whyBundleNotServed("sign_page.bundle.js");
+	if (notServed) return notServed;
 	crm.playwright = playwright;
 	return null;
 }
