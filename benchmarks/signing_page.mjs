@@ -3,8 +3,9 @@
 // 4x and the network shaped by the DevTools protocol, at 375x667.
 //
 // Baseline, measured in the same run and conditions: what the previous page had to download before
-// it could paint anything — pdf.js 4.10.38 and its worker (still shipped for the designer), fetched
-// from a blank page of the same site. Ratios are ours / baseline.
+// it could paint anything — pdf.js 4.10.38 and its worker as the designer loads them (the
+// sign_designer_pdfjs bundle, found in /assets/assets.json, and the worker bench build copies),
+// fetched from a blank page of the same site. Ratios are ours / baseline.
 //
 //   CRM_SIGN_URL=http://crm.localhost:8000 node benchmarks/signing_page.mjs [--rounds 3] [--profiles slow3g,fast3g]
 // Needs a running bench (web server and worker); makes one Lead and one request per round.
@@ -39,7 +40,7 @@ const PROFILES = {
 		latency: 150 * 3.75,
 	},
 };
-const PDFJS = "/assets/crm_sign/js/lib/pdfjs/4.10.38/";
+const PDFJS_WORKER = "/assets/crm_sign/dist/pdfjs/4.10.38/pdf.worker.min.js";
 
 const { values: args } = parseArgs({
 	options: {
@@ -145,22 +146,34 @@ async function measureOurs(profile, token) {
 	return result;
 }
 
+async function pdfjsFiles() {
+	const assets = await (await fetch(`${BASE}/assets/assets.json`)).json();
+	const library = assets["sign_designer_pdfjs.bundle.js"];
+	if (!library)
+		throw new Error("no sign_designer_pdfjs.bundle.js in assets.json: run bench build");
+	return [library, PDFJS_WORKER];
+}
+
 async function measureBaseline(profile) {
 	const { context, page } = await throttled(profile);
 	await page.goto(`${BASE}/assets/crm_sign/css/sign_page.css`, { waitUntil: "commit" });
-	const result = await page.evaluate(async (base) => {
-		const start = performance.now();
-		let bytes = 0;
-		await Promise.all(
-			["pdf.min.js", "pdf.worker.min.js"].map(async (file) => {
-				const response = await fetch(`${base}${file}?nocache=${Math.random()}`, {
-					cache: "no-store",
-				});
-				bytes += (await response.arrayBuffer()).byteLength;
-			})
-		);
-		return { seconds: (performance.now() - start) / 1000, bytes };
-	}, PDFJS);
+	const result = await page.evaluate(
+		async (files) => {
+			const start = performance.now();
+			let bytes = 0;
+			await Promise.all(
+				files.map(async (file) => {
+					const response = await fetch(`${file}?nocache=${Math.random()}`, {
+						cache: "no-store",
+					});
+					if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
+					bytes += (await response.arrayBuffer()).byteLength;
+				})
+			);
+			return { seconds: (performance.now() - start) / 1000, bytes };
+		},
+		await pdfjsFiles()
+	);
 	await context.close();
 	return result;
 }

@@ -12,7 +12,8 @@ export_python_type_annotations = True
 require_type_annotated_api_methods = True
 
 # Desk: the Sign button on every doctype enabled in Sign Settings, timeline actions, the designer.
-app_include_js = ["/assets/crm_sign/js/crm_sign_desk.js"]
+# A bundle name, resolved to its hashed file through assets.json (bench build).
+app_include_js = ["crm_sign_desk.bundle.js"]
 app_include_css = ["/assets/crm_sign/css/crm_sign_desk.css"]
 boot_session = "crm_sign.boot.boot_session"
 

@@ -1,9 +1,9 @@
 """Every user-facing string of the app has a Turkish translation, with the same placeholders.
 
 Collects the literals Frappe's own extractors would find - `_("...")` in Python (and inside Jinja
-strings kept in Python constants), `__("...")` in the desk scripts, `{{ _("...") }}` in templates,
-the signing page's `t("...")`, and the labels, descriptions, options and names in the DocType, Page,
-Workspace and Number Card JSON - and checks them against crm_sign/translations/tr.csv (read by v15)
+strings kept in Python constants), `__("...")` in the desk scripts and the bundles' modules (the
+signing page's included), `{{ _("...") }}` in templates, and the labels, descriptions, options and
+names in the DocType, Page, Workspace and Number Card JSON - and checks them against crm_sign/translations/tr.csv (read by v15)
 and crm_sign/locale/tr.po (read by v16). Plain Python: no Frappe needed.
 """
 
@@ -82,7 +82,8 @@ PY_CONSTANTS = {
 }
 PY_MESSAGE_CALLS = ("OneTimeCodeError",)
 JS_CONSTANTS = {
-	"crm_sign/crm_sign/page/sign_designer/sign_designer.js": ("ROLE_LABELS", "LEGEND", "SOURCE_KINDS")
+	"crm_sign/public/js/sign_designer/field_types.js": ("ROLE_LABELS", "LEGEND"),
+	"crm_sign/public/js/sign_designer/sources.js": ("SOURCE_KINDS",),
 }
 
 
@@ -348,7 +349,8 @@ def json_messages(path: Path) -> dict[str, str | None]:
 
 def source_files() -> dict[str, list[Path]]:
 	py = [p for p in APP.rglob("*.py") if not _is_test_file(p)]
-	js = [p for p in (APP / "public" / "js").glob("*.js")]
+	# the bundles' sources, not their build output (public/dist) or installed packages
+	js = [p for p in (APP / "public" / "js").rglob("*.js") if "node_modules" not in p.parts]
 	js += list((APP / "crm_sign").rglob("*.js"))
 	js += [p for p in (APP / "www").glob("*.js")]
 	html = [p for p in APP.rglob("*.html") if "public" not in p.relative_to(APP).parts[:1]]
@@ -377,8 +379,7 @@ def collect_messages() -> dict[str, dict[str, str | None]]:
 		add(python_indirect_messages(path), path)
 	for path in files["js"]:
 		code = path.read_text(encoding="utf-8")
-		functions = ("__", "t") if path.name == "sign_page.js" else ("__",)
-		add(js_messages(code, functions)[0], path)
+		add(js_messages(code)[0], path)
 		add(js_constant_messages(code, JS_CONSTANTS.get(str(path.relative_to(ROOT)), ())), path)
 	for path in files["html"]:
 		code = path.read_text(encoding="utf-8")
@@ -524,7 +525,9 @@ def test_signing_page_strings_are_all_translated():
 	texts = [elt.value for elt in page_strings.elts]
 	rows = read_csv()
 	assert [text for text in texts if not rows.get((text, None))] == []
-	# and every t("...") of sign_page.js is one of them
-	code = (APP / "public" / "js" / "sign_page.js").read_text(encoding="utf-8")
-	used, _dynamic = js_messages(code, ("t",))
+	# and every __("...") of the signing page's modules is one of them
+	used: dict[str, str | None] = {}
+	for path in sorted((APP / "public" / "js" / "sign_page").glob("*.js")):
+		used.update(js_messages(path.read_text(encoding="utf-8"))[0])
+	assert len(used) > 50
 	assert sorted(set(used) - set(texts)) == []

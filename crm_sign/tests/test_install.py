@@ -47,6 +47,6 @@ class TestInstall(IntegrationTestCase):
 		self.assertIn("CN=", settings.seal_subject)
 
 	def test_sign_button_script_and_route(self):
-		self.assertIn("/assets/crm_sign/js/crm_sign_desk.js", frappe.get_hooks("app_include_js"))
+		self.assertIn("crm_sign_desk.bundle.js", frappe.get_hooks("app_include_js"))
 		rules = frappe.get_hooks("website_route_rules", app_name="crm_sign")
 		self.assertIn({"from_route": "/sign/<token>", "to_route": "sign"}, rules)

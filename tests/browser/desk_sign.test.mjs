@@ -18,13 +18,14 @@ import { after, before, describe, test } from "node:test";
 
 import {
 	BASE,
-	openForm as openDeskForm,
 	CHROMIUM,
 	contractPdf,
 	launchChromium,
 	openDesk,
+	openForm as openDeskForm,
 	SHOTS,
 	TEMPLATE_FIELDS,
+	whyBundleNotServed,
 } from "./fixtures.mjs";
 
 const TEMPLATE_NAME = "Browser Test Contract";
@@ -45,15 +46,8 @@ async function whyNotRunnable() {
 	} catch (e) {
 		return `no Frappe server at ${BASE} (${e.cause?.code || e.message}); set CRM_SIGN_URL`;
 	}
-	try {
-		const r = await fetch(`${BASE}/assets/crm_sign/js/crm_sign_desk.js`, {
-			signal: AbortSignal.timeout(8000),
-		});
-		if (!r.ok)
-			return `crm_sign's assets are not served by ${BASE} (install the app, bench build)`;
-	} catch (e) {
-		return `crm_sign's assets could not be fetched: ${e.message}`;
-	}
+	const notServed = await whyBundleNotServed("crm_sign_desk.bundle.js");
+	if (notServed) return notServed;
 	crm.playwright = playwright;
 	return null;
 }

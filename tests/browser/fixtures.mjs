@@ -370,6 +370,25 @@ export async function useTestMail(call) {
 	};
 }
 
+/**
+ * Why a bundle of crm_sign is not served by BASE (null when it is): its hashed name is in
+ * /assets/assets.json once `bench build` ran.
+ */
+export async function whyBundleNotServed(bundle) {
+	try {
+		const assets = await fetch(`${BASE}/assets/assets.json`, {
+			signal: AbortSignal.timeout(8000),
+		}).then((r) => (r.ok ? r.json() : {}));
+		const path = assets[bundle];
+		const r = path && (await fetch(`${BASE}${path}`, { signal: AbortSignal.timeout(8000) }));
+		if (!r || !r.ok)
+			return `crm_sign's assets are not served by ${BASE} (install the app, bench build)`;
+	} catch (e) {
+		return `crm_sign's assets could not be fetched: ${e.message}`;
+	}
+	return null;
+}
+
 /** A stroke across the signature pad `canvas` (a locator), as a finger draws it. */
 export async function drawOn(page, canvas, wobble = 1) {
 	const box = await canvas.boundingBox();

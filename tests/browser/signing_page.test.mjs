@@ -35,6 +35,7 @@ import {
 	SHOTS,
 	USER,
 	useTestMail,
+	whyBundleNotServed,
 } from "./fixtures.mjs";
 
 const DEFAULT_URL = "http://127.0.0.1:8000";
@@ -112,15 +113,8 @@ async function whyNotRunnable() {
 		}
 		crm.startedServer = true;
 	}
-	try {
-		const r = await fetch(`${BASE}/assets/crm_sign/js/sign_page.js`, {
-			signal: AbortSignal.timeout(8000),
-		});
-		if (!r.ok)
-			return `crm_sign's assets are not served by ${BASE} (install the app, bench build)`;
-	} catch (e) {
-		return `crm_sign's assets could not be fetched: ${e.message}`;
-	}
+	const notServed = await whyBundleNotServed("sign_page.bundle.js");
+	if (notServed) return notServed;
 	crm.playwright = playwright;
 	return null;
 }

@@ -1,7 +1,7 @@
 // The public verify page (/sign/verify): sends the chosen PDF to crm_sign.api.verify.check_file and
 // shows the verdict, or shows the verdict the server already gave for a footer's code (?c=...).
 // Everything is written with textContent: titles and names are user text.
-(function () {
+function init() {
 	const boot = JSON.parse(document.getElementById("crm-sign-verify-data").textContent);
 	const t = boot.labels;
 	const box = document.getElementById("cs-verdict");
@@ -89,4 +89,6 @@
 	});
 
 	if (boot.verdict) show(boot.verdict);
-})();
+}
+
+init();

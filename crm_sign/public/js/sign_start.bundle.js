@@ -1,6 +1,8 @@
 // A Sign Template's public link (/sign/start/<code>): the visitor's details, then the one-time code,
 // then on to the signing page. The server checks and limits everything; messages are shown as text.
-(function () {
+import { serverMessage } from "./sign_page/server_message.js";
+
+function init() {
 	const boot = JSON.parse(document.getElementById("crm-sign-start-data").textContent);
 	const t = boot.labels;
 	const details = document.getElementById("cs-start-form");
@@ -12,22 +14,6 @@
 	function showError(text) {
 		error.textContent = text || "";
 		error.hidden = !text;
-	}
-
-	// Frappe's messages may carry <b> from frappe.bold: the text only, through an inert document.
-	function serverMessage(data) {
-		try {
-			const text = JSON.parse(data._server_messages || "[]")
-				.map((m) => {
-					const parsed = typeof m === "string" ? JSON.parse(m) : m;
-					return typeof parsed === "string" ? parsed : parsed.message;
-				})
-				.filter(Boolean)
-				.join(" ");
-			return new DOMParser().parseFromString(text, "text/html").body.textContent;
-		} catch (e) {
-			return "";
-		}
 	}
 
 	async function call(method, args) {
@@ -95,4 +81,6 @@
 			busy(codeForm, false);
 		}
 	});
-})();
+}
+
+init();
