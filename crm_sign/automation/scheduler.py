@@ -8,6 +8,7 @@ import frappe
 from frappe.utils import add_days, cint, get_datetime, now_datetime
 
 from crm_sign.crm_sign.doctype.sign_request.sign_request import OPEN_STATUSES
+from crm_sign.signing.requests import set_row
 from crm_sign.signing.settings import get_settings
 from crm_sign.signing.transactions import rollback_to
 
@@ -91,7 +92,7 @@ def remind(request, row) -> None:
 
 	invite_signer(request, row, reason="reminder")
 	count = cint(row.reminders_sent) + 1
-	row.db_set({"reminders_sent": count, "last_reminder_on": now_datetime()}, update_modified=False)
+	set_row(row, {"reminders_sent": count, "last_reminder_on": now_datetime()}, update_modified=False)
 	request.db_set("reminders_sent", cint(request.reminders_sent) + 1, update_modified=False)
 	log_event(
 		request,

@@ -20,6 +20,7 @@ from frappe.utils import add_to_date, now_datetime
 
 from crm_sign.channels.twilio_sms import SMSDeliveryError, TwilioConfig, send_twilio_sms
 from crm_sign.signing.audit_log import log_event
+from crm_sign.signing.requests import set_row
 from crm_sign.signing.text_templates import TextTemplateError, record_values, render_text
 
 RETRY_MINUTES = (1, 5, 15, 60, 240)  # backoff between attempts; then the failure stays for a human
@@ -51,7 +52,7 @@ def deliver(request, row, reason: str = "invite") -> None:
 	if "Email" in channel and row.email:
 		send_email(request, row, current_link(request, row), reason)
 	if "SMS" in channel and row.mobile:
-		row.db_set({"delivery_status": "Queued", "next_retry_on": None})
+		set_row(row, {"delivery_status": "Queued", "next_retry_on": None})
 		frappe.enqueue(
 			"crm_sign.signing.delivery.deliver_sms_job",
 			queue="short",
@@ -112,7 +113,7 @@ def record_delivery_failure(request, row, channel: str, to: str, error: str, **d
 	values.update(
 		{key: value for key, value in data.items() if key in ("delivery_attempts", "next_retry_on")}
 	)
-	row.db_set(values)
+	set_row(row, values)
 	request.db_set("last_error", error[:1000])
 	log_event(
 		request,
@@ -149,7 +150,7 @@ def send_email(request, row, link: str, reason: str) -> None:
 		error = _("No e-mail was queued for {0} (unsubscribed or invalid address)").format(row.email)
 		record_delivery_failure(request, row, "Email", row.email, error)
 		return
-	row.db_set({"delivery_status": "Sent", "sent_on": now_datetime(), "last_delivery_error": ""})
+	set_row(row, {"delivery_status": "Sent", "sent_on": now_datetime(), "last_delivery_error": ""})
 	log_event(
 		request,
 		"sent",
@@ -196,13 +197,14 @@ def deliver_sms_job(
 			if attempts < MAX_ATTEMPTS
 			else None
 		)
-		row.db_set(
+		set_row(
+			row,
 			{
 				"delivery_status": "Failed",
 				"delivery_attempts": attempts,
 				"last_delivery_error": str(e)[:1000],
 				"next_retry_on": retry_at,
-			}
+			},
 		)
 		request.db_set("last_error", _("SMS to {0} failed: {1}").format(row.mobile, str(e))[:1000])
 		log_event(
@@ -213,14 +215,15 @@ def deliver_sms_job(
 			data={"channel": "SMS", "to": row.mobile, "attempt": attempts, "retry_at": str(retry_at or "")},
 		)
 		return
-	row.db_set(
+	set_row(
+		row,
 		{
 			"delivery_status": "Sent",
 			"delivery_attempts": attempts,
 			"sent_on": now_datetime(),
 			"last_delivery_error": "",
 			"next_retry_on": None,
-		}
+		},
 	)
 	if request.last_error and request.last_error.startswith(
 		_("SMS to {0} failed").format(row.mobile).split(":")[0]

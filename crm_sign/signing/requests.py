@@ -242,6 +242,15 @@ def locked_signer(request, row):
 	return request, next(r for r in request.signers if r.name == row.name)
 
 
+def set_row(row, values: dict | str, value=None, update_modified: bool = True) -> None:
+	"""Write a signer's or a value's row. Not Document.db_set: it first loads the row as it was (a query
+	per call, several per signature) to run change hooks that child rows do not have; the request's
+	own status changes keep db_set, which runs the webhooks."""
+	values = {values: value} if isinstance(values, str) else values
+	frappe.db.set_value(row.doctype, row.name, values, update_modified=update_modified)
+	row.update(values)
+
+
 def values_digest(values: dict[str, str]) -> str:
 	"""SHA-256 of one signer's values (signature images included), as recorded in the audit log."""
 	return sha256_hex(canonical_json({str(k): v or "" for k, v in values.items()}))
@@ -273,7 +282,7 @@ def activate_next_signers(request) -> list:
 	invited = []
 	for row in pending:
 		if cint(row.signing_step) == step and row.status == "Waiting":
-			row.db_set("status", "Pending")
+			set_row(row, "status", "Pending")
 			invite_signer(request, row)
 			invited.append(row)
 	return invited
@@ -303,7 +312,8 @@ def issue_link(request, row) -> str:
 	from frappe.utils.password import encrypt
 
 	token = tokens.new_token()
-	row.db_set(
+	set_row(
+		row,
 		{
 			"token_hash": tokens.hash_token(token, token_secret()),
 			# Encrypted with the site key (site_config), for reminders and retries that must repeat
@@ -318,7 +328,7 @@ def issue_link(request, row) -> str:
 			"otp_verified": 0,
 			"otp_session_hash": "",
 			"otp_session_expires_on": None,
-		}
+		},
 	)
 	return signing_url(token)
 
@@ -368,7 +378,7 @@ def assign_company_signer(request, row) -> None:
 			"assigned_by": request.owner,
 		}
 	).insert(ignore_permissions=True)
-	row.db_set("todo", todo.name)
+	set_row(row, "todo", todo.name)
 
 
 def find_signer_by_token(token: str):
@@ -414,7 +424,7 @@ def _as_datetime(value) -> dt.datetime:
 
 def mark_viewed(request, row) -> None:
 	if row.status == "Pending":
-		row.db_set({"status": "Viewed", "viewed_on": now_datetime()})
+		set_row(row, {"status": "Viewed", "viewed_on": now_datetime()})
 		if request.status == "Sent":
 			request.db_set("status", "Viewed")
 		log_event(request, "viewed", actor=row.email or row.mobile or row.signer_name, who=row.signer_name)
@@ -452,11 +462,12 @@ def record_signature(
 	clean = validated_values(fields, row, values, signature_image)
 	for field_row in fields:
 		if field_row.field_name in clean:
-			field_row.db_set({"value": clean[field_row.field_name], "signer_row": row.name})
+			set_row(field_row, {"value": clean[field_row.field_name], "signer_row": row.name})
 			field_row.value, field_row.signer_row = clean[field_row.field_name], row.name
 	ip, user_agent = request_context()
 	digest = values_digest(signer_values(request, row))
-	row.db_set(
+	set_row(
+		row,
 		{
 			"status": "Signed",
 			"signed_on": now_datetime(),
@@ -467,7 +478,7 @@ def record_signature(
 			"signature_image": signature_image,
 			"document_sha256": document_sha256,
 			"values_sha256": digest,
-		}
+		},
 	)
 	if row.todo:
 		frappe.db.set_value("ToDo", row.todo, "status", "Closed")
@@ -518,7 +529,7 @@ def stamp_signed_values(request) -> str:
 		field_value(f) for f in request.field_values if f.signer_row in names and f.value not in (None, "")
 	]
 	for r in rows:
-		r.db_set("values_stamped", 1)
+		set_row(r, "values_stamped", 1)
 	if not values:
 		return current_document_sha256(request)
 	pdf = stamp(files.current_document(request), values)
@@ -535,7 +546,7 @@ def decline(request, row, reason: str) -> None:
 	request, row = locked_signer(request, row)
 	if link_state(request, row) != "open":
 		frappe.throw(_("This link can no longer be used."), title=_("Link closed"))
-	row.db_set({"status": "Declined", "language": (getattr(frappe.local, "lang", None) or "en")[:10]})
+	set_row(row, {"status": "Declined", "language": (getattr(frappe.local, "lang", None) or "en")[:10]})
 	request.db_set({"status": "Declined", "declined_reason": reason[:1000]})
 	refresh_waiting(request)
 	_close_todos(request)
@@ -580,7 +591,7 @@ def resend(request) -> list:
 		frappe.throw(_("Only a sent request can be resent"))
 	rows = [row for row in signing_rows(request) if row.status in ("Pending", "Viewed")]
 	for row in rows:
-		row.db_set({"delivery_attempts": 0, "last_delivery_error": "", "next_retry_on": None})
+		set_row(row, {"delivery_attempts": 0, "last_delivery_error": "", "next_retry_on": None})
 		invite_signer(request, row, reason="resend")
 	return rows
 

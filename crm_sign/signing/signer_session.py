@@ -178,8 +178,9 @@ def start_code_session(request, row) -> None:
 	as long as the link does."""
 	secret = tokens.new_token()
 	expires = get_datetime(row.token_expires_on or request.expires_on)
-	row.db_set(
-		{"otp_session_hash": tokens.hash_token(secret, token_secret()), "otp_session_expires_on": expires}
+	requests.set_row(
+		row,
+		{"otp_session_hash": tokens.hash_token(secret, token_secret()), "otp_session_expires_on": expires},
 	)
 	frappe.flags.crm_sign_code_session = row.name
 	_set_private_cookie(CODE_SESSION_COOKIE.format(row.name), secret, expires)
@@ -259,7 +260,8 @@ def _code_state(row) -> tokens.OneTimeCode:
 
 
 def _store_code_state(row, state: tokens.OneTimeCode) -> None:
-	row.db_set(
+	requests.set_row(
+		row,
 		{
 			"otp_hash": state.code_hash,
 			"otp_expires_on": state.expires_at,
@@ -267,7 +269,7 @@ def _store_code_state(row, state: tokens.OneTimeCode) -> None:
 			"otp_sends": state.sends,
 			"otp_last_sent_on": state.last_sent_at,
 			"otp_verified": int(state.verified),
-		}
+		},
 	)
 
 
