@@ -1,4 +1,4 @@
-// The dialog that picks a field of the reference doctype (or of a linked one) as a source.
+// The dialog that picks a field of the template's doctype (the server's field tree) as a source.
 import { esc } from "./util.js";
 
 export const field_picker = {
