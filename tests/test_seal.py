@@ -256,6 +256,21 @@ def test_certificate_page_shows_the_seal_fingerprint(certificate):
 	assert "Seal certificate SHA-256" in english and fingerprint in english.replace("\n", "")
 
 
+def test_the_certificate_names_the_document_as_sent_not_as_the_last_signer_saw_it(certificate):
+	from crm_sign.engine.certificate import CertificateInfo
+	from crm_sign.engine.finalize import finalize
+	from crm_sign.engine.pdf import sha256_hex
+
+	sent = many_pages_pdf(1)
+	seen_last = append_revision(sent)  # an earlier signer's values stamped in
+	info = CertificateInfo(title="T", request_id="SIGN-1", original_sha256="", signed_sha256="")
+	result = finalize(seen_last, [], info, certificate, sent=sent)
+	assert result.original_sha256 == sha256_hex(sent)
+	text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(result.pdf)).pages).replace("\n", "")
+	assert f"Original document SHA-256{sha256_hex(sent)}" in text
+	assert finalize(seen_last, [], info, certificate).original_sha256 == sha256_hex(seen_last)
+
+
 def test_an_earlier_round_sealed_by_another_company(certificate, others):
 	"""Another company's crm_sign sealed the first round; ours seals the second."""
 	theirs = seal_pdf(many_pages_pdf(1), others[0])

@@ -14,7 +14,7 @@ from .seal import SealCertificate, certificate_fingerprint, seal_pdf
 @dataclass
 class FinalizeResult:
 	pdf: bytes
-	original_sha256: str  # the document as sent for signature
+	original_sha256: str  # the document as sent for signature (before any signer's values)
 	signed_sha256: str  # after stamping the values, before the certificate and seal
 	sealed_sha256: str  # the file as delivered
 	seal_fingerprint: str = ""  # SHA-256 of the seal certificate, as printed on the certificate page
@@ -26,12 +26,17 @@ def finalize(
 	certificate: CertificateInfo,
 	seal: SealCertificate,
 	*,
+	sent: bytes | None = None,
 	hide: list[AnchorHit] | None = None,
 	reason: str = "Signed with crm_sign",
 	location: str = "",
 	timestamp_url: str | None = None,
 ) -> FinalizeResult:
-	original_sha256 = sha256_hex(document)
+	"""Stamp `values` into `document`, append the certificate, seal once.
+
+	`sent` is the document as it was sent, when earlier signers' values are already in `document`: the
+	certificate's "original" is what was sent (what the first signers saw and the audit log names)."""
+	original_sha256 = sha256_hex(sent or document)
 	stamped = stamp(document, values, hide=hide)
 	signed_sha256 = sha256_hex(stamped)
 	# Taken from the certificate that actually seals, so the page can never name a different one.

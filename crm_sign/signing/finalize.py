@@ -120,13 +120,14 @@ def _seal(request) -> list[engine_finalize.FinalizeResult]:
 		"location": frappe.utils.get_url(),
 		"timestamp_url": allowed_timestamp_url(),
 	}
+	# The certificate's "original" is the document as sent, not the one the last signer saw.
+	sent = files.unsigned_document(request)
 	parts = envelope_parts(request)
 	if parts:
-		sent = files.unsigned_document(request)
 		return finalize_envelope(
 			document, values, info, parts, site_seal_certificate(), sent=sent, **options
 		).parts
-	return [engine_finalize.finalize(document, values, info, site_seal_certificate(), **options)]
+	return [engine_finalize.finalize(document, values, info, site_seal_certificate(), sent=sent, **options)]
 
 
 def check_evidence(request, chain: list) -> bytes:

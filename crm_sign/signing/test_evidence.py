@@ -3,9 +3,11 @@ final, and record values cannot place fields."""
 
 from __future__ import annotations
 
+import io
 from unittest.mock import patch
 
 import frappe
+from pypdf import PdfReader
 
 try:
 	from frappe.tests import IntegrationTestCase
@@ -13,7 +15,7 @@ except ImportError:
 	from frappe.tests.utils import FrappeTestCase as IntegrationTestCase
 
 from crm_sign.engine.samples import sample_contract_pdf
-from crm_sign.signing import finalize, requests
+from crm_sign.signing import files, finalize, requests
 from crm_sign.signing.documents import render_template_pdf
 from crm_sign.tests.fixtures import (
 	ensure_outgoing_email_account,
@@ -22,6 +24,11 @@ from crm_sign.tests.fixtures import (
 	sign_next,
 	signature_data_url,
 )
+
+
+def certificate_text(pdf: bytes) -> str:
+	reader = PdfReader(io.BytesIO(pdf))
+	return "".join(page.extract_text() for page in reader.pages).replace("\n", "")
 
 
 class TestEvidence(IntegrationTestCase):
@@ -84,6 +91,10 @@ class TestEvidence(IntegrationTestCase):
 		second_row = next(r for r in request.signers if r.name == second.name)
 		self.assertEqual(second_row.document_sha256, request.current_sha256)
 		self.assertEqual(request.status, "Completed")
+		# The certificate's original is the document as sent, not the one the last signer saw.
+		certificate = certificate_text(files.signed_document(request))
+		self.assertIn(f"Original document SHA-256{request.original_sha256}", certificate)
+		self.assertNotIn(request.current_sha256, certificate)
 
 	def test_a_submission_that_waited_for_the_lock_sees_the_first_signature(self):
 		"""Finding 8.3: two simultaneous submissions both signed. The second one had read the request
