@@ -64,16 +64,28 @@ def combine(documents: list[tuple[str, bytes]]) -> tuple[bytes, list[EnvelopePar
 
 def split(document: bytes, part: EnvelopePart) -> bytes:
 	"""The pages of `part`, as they are in `document` now (with any values stamped into them)."""
+	return split_all(document, [part])[0]
+
+
+def split_all(document: bytes, parts: list[EnvelopePart]) -> list[bytes]:
+	"""`split` for every part, reading `document` once."""
 	reader = read_pdf(document)
-	if part.first_page < 0 or part.first_page + part.page_count > len(reader.pages) or part.page_count < 1:
-		raise InvalidPDFError(
-			f"Pages {part.first_page + 1}-{part.first_page + part.page_count} are not in the document",
-			code="page_tree",
-		)
-	writer = PdfWriter()
-	for number in part.pages:
-		writer.add_page(reader.pages[number])
-	return _written(writer)
+	documents = []
+	for part in parts:
+		if (
+			part.first_page < 0
+			or part.first_page + part.page_count > len(reader.pages)
+			or part.page_count < 1
+		):
+			raise InvalidPDFError(
+				f"Pages {part.first_page + 1}-{part.first_page + part.page_count} are not in the document",
+				code="page_tree",
+			)
+		writer = PdfWriter()
+		for number in part.pages:
+			writer.add_page(reader.pages[number])
+		documents.append(_written(writer))
+	return documents
 
 
 def finalize_envelope(
@@ -96,8 +108,8 @@ def finalize_envelope(
 	sent = sent or document
 	stamped = stamp(document, values)
 	fingerprint = certificate_fingerprint(seal)
-	originals = [split(sent, part) for part in parts]
-	signed = [split(stamped, part) for part in parts]
+	originals = split_all(sent, parts)
+	signed = split_all(stamped, parts)
 	listed = [
 		EnvelopeDocument(
 			title=part.title,

@@ -16,7 +16,6 @@ from typing import Any
 import frappe
 from frappe import _
 
-from crm_sign.engine.anchors import AnchorHit
 from crm_sign.engine.envelope import EnvelopePart, combine
 from crm_sign.engine.errors import InvalidPDFError
 from crm_sign.engine.fields import Field, FieldValue
@@ -53,14 +52,8 @@ def prepare_template_document(template, doc, footer: VerificationFooter) -> Prep
 	rendered = render_template_pdf(template, doc)
 	fields, hits = place_fields(template_fields(template), rendered)
 	prefilled = prefilled_values(doc, fields)
-	pdf = _stamped(rendered, prefilled, hits, footer)
+	pdf = stamp(rendered, prefilled, hide=hits, footer=footer)
 	return PreparedDocument(template.template_name or template.name, pdf, template, "", fields, prefilled)
-
-
-def _stamped(
-	pdf: bytes, values: list[FieldValue], hits: list[AnchorHit], footer: VerificationFooter
-) -> bytes:
-	return stamp(pdf, values, hide=hits, footer=footer)
 
 
 def more_documents(
@@ -81,7 +74,7 @@ def more_documents(
 			prepared.append(prepare_template_document(other, doc, footer))
 		elif item.get("file_url"):
 			title, content = _uploaded_pdf(str(item["file_url"]))
-			pdf = _stamped(check_pdf(content), [], [], footer)
+			pdf = stamp(check_pdf(content), [], footer=footer)
 			prepared.append(PreparedDocument(title, pdf, None, str(item["file_url"])))
 		else:
 			frappe.throw(_("Each added document needs a template or a PDF file."))
@@ -115,16 +108,24 @@ def _uploaded_pdf(file_url: str) -> tuple[str, bytes]:
 	return title, content
 
 
+def signer_labels(prepared: list[PreparedDocument]) -> dict[str, str]:
+	"""The signer each field of the templates is given to, by field name (empty: its side's first)."""
+	return {
+		row.name: (row.get("signer_label") or "").strip()
+		for document in prepared
+		if document.template
+		for row in document.template.fields
+	}
+
+
 def check_signer_labels(prepared: list[PreparedDocument], people: list) -> None:
 	"""Every field of an added template must belong to a signer of the request: its roles are the
 	request template's, and a field nobody can fill would leave the request unsignable."""
 	labels = {(person.side, person.label) for person in people}
+	given = signer_labels(prepared)
 	for document in prepared:
-		if document.template is None:
-			continue
-		names = {row.name: (row.get("signer_label") or "").strip() for row in document.template.fields}
 		for f in document.fields:
-			label = names.get(f.name, "")
+			label = given.get(f.name, "")
 			if label and (FILLED_BY_LABELS.get(f.role), label) not in labels:
 				frappe.throw(
 					_(
@@ -132,6 +133,24 @@ def check_signer_labels(prepared: list[PreparedDocument], people: list) -> None:
 					).format(document.template.name, label),
 					title=_("Signer missing"),
 				)
+
+
+def document_rows(prepared: list[PreparedDocument], parts: list[EnvelopePart]) -> list[dict]:
+	"""The request's Sign Request Document rows: none for a single document."""
+	return (
+		[
+			{
+				"document_title": document.title,
+				"template": document.template.name if document.template else None,
+				"source_file": document.source_file,
+				"first_page": part.first_page + 1,
+				"page_count": part.page_count,
+			}
+			for document, part in zip(prepared, parts, strict=True)
+		]
+		if parts
+		else []
+	)
 
 
 def combined(prepared: list[PreparedDocument]) -> tuple[bytes, list[Field], list[EnvelopePart]]:

@@ -63,16 +63,17 @@ def current_document(request) -> bytes:
 	return _checked(content, request.current_sha256, request.name)
 
 
-def signed_document(request) -> bytes:
-	return attached_file_bytes("Sign Request", request.name, "signed_pdf", request.signed_pdf)
+def signed_document(request, number: int = 1) -> bytes:
+	"""The sealed file; of an envelope, its document `number` (from 1), read through its own File."""
+	rows = request.get("documents") or []
+	file_url = rows[number - 1].signed_pdf if rows else request.signed_pdf
+	return attached_file_bytes("Sign Request", request.name, "signed_pdf", file_url)
 
 
 def signed_documents(request) -> list[bytes]:
-	"""The sealed file, or each sealed document of an envelope (each read through its own File)."""
-	rows = request.get("documents") or []
-	if not rows:
-		return [signed_document(request)]
-	return [attached_file_bytes("Sign Request", request.name, "signed_pdf", row.signed_pdf) for row in rows]
+	"""The sealed file, or each sealed document of an envelope."""
+	count = len(request.get("documents") or []) or 1
+	return [signed_document(request, number) for number in range(1, count + 1)]
 
 
 def template_pdf(template) -> bytes:

@@ -92,7 +92,7 @@ def _seal(request) -> list[engine_finalize.FinalizeResult]:
 	chain = chain_of(request.name)
 	# Prefilled values are in the document that was sent, and each earlier signer's values in the
 	# document the next signer saw; stamp what the last signers added.
-	document = check_evidence(request, chain)
+	sent, document = check_evidence(request, chain)
 	stamped = {row.name for row in request.signers if row.get("values_stamped")}
 	values = [
 		field_value(row)
@@ -121,7 +121,6 @@ def _seal(request) -> list[engine_finalize.FinalizeResult]:
 		"timestamp_url": allowed_timestamp_url(),
 	}
 	# The certificate's "original" is the document as sent, not the one the last signer saw.
-	sent = files.unsigned_document(request)
 	parts = envelope_parts(request)
 	if parts:
 		return finalize_envelope(
@@ -130,16 +129,16 @@ def _seal(request) -> list[engine_finalize.FinalizeResult]:
 	return [engine_finalize.finalize(document, values, info, site_seal_certificate(), sent=sent, **options)]
 
 
-def check_evidence(request, chain: list) -> bytes:
+def check_evidence(request, chain: list) -> tuple[bytes, bytes]:
 	"""Refuse to seal unless the stored documents and values are exactly what the signers signed;
-	returns the current document, checked.
+	returns the document as sent and the current one, both checked.
 
 	Replays the "signed" events of `chain`: each signer must have been shown the document that was
 	current then (the original, or the one with earlier signers' values stamped in), and the values
 	stored now must hash to what the event recorded."""
 	from crm_sign.signing.requests import signer_values, values_digest
 
-	files.unsigned_document(request)  # raises when the sent file does not hash to original_sha256
+	sent = files.unsigned_document(request)  # raises when it does not hash to original_sha256
 	current = request.original_sha256
 	signed_events = [entry for entry in chain if entry.event == "signed"]
 	rows = {row.name: row for row in request.signers}
@@ -159,7 +158,9 @@ def check_evidence(request, chain: list) -> bytes:
 	signed = [row for row in request.signers if row.status == "Signed"]
 	if len(signed) != len(signed_events):
 		_evidence_mismatch(request, _("the signatures on record do not match the audit log"))
-	return files.current_document(request)  # raises when its bytes no longer hash to it
+	# current_document raises when its bytes no longer hash to current_sha256
+	document = files.current_document(request) if request.get("current_pdf") else sent
+	return sent, document
 
 
 def _evidence_mismatch(request, reason: str) -> None:
@@ -212,10 +213,10 @@ def _evidence(request, row) -> SignerEvidence:
 def _store_and_announce(request, results: list[engine_finalize.FinalizeResult]) -> None:
 	"""Attach each sealed file to the request and to the CRM record; the request's own fields name the
 	first (an envelope's documents each have theirs on their row)."""
-	from crm_sign.signing.requests import save_private_file
+	from crm_sign.signing.requests import save_private_file, set_row
 
 	rows = request.get("documents") or []
-	files = []
+	sealed_files = []
 	for number, result in enumerate(results):
 		suffix = f"-{number + 1}" if rows else ""
 		file_name = f"{request.name}{suffix}-signed.pdf"
@@ -223,20 +224,21 @@ def _store_and_announce(request, results: list[engine_finalize.FinalizeResult]) 
 		save_private_file(
 			request, file_name, result.pdf, doctype=request.reference_doctype, name=request.reference_name
 		)
-		files.append(file)
+		sealed_files.append(file)
 		if rows:
-			rows[number].db_set(
+			set_row(
+				rows[number],
 				{
 					"signed_pdf": file.file_url,
 					"original_sha256": result.original_sha256,
 					"signed_sha256": result.signed_sha256,
 					"final_sha256": result.sealed_sha256,
-				}
+				},
 			)
 	first = results[0]
 	request.db_set(
 		{
-			"signed_pdf": files[0].file_url,
+			"signed_pdf": sealed_files[0].file_url,
 			"signed_sha256": first.signed_sha256,
 			"final_sha256": first.sealed_sha256,
 			"status": "Completed",
@@ -249,11 +251,11 @@ def _store_and_announce(request, results: list[engine_finalize.FinalizeResult]) 
 		sealed["documents"] = [result.sealed_sha256 for result in results]
 	log_event(request, "sealed", actor="system", data=sealed, document_sha256=first.sealed_sha256)
 	log_event(request, "completed", actor="system", document_sha256=first.sealed_sha256)
-	_email_copies(request, files)
+	_email_copies(request, sealed_files)
 	events.publish(request, "completed", None)
 
 
-def _email_copies(request, files: list) -> None:
+def _email_copies(request, sealed_files: list) -> None:
 	recipients = sorted({row.email for row in request.signers if row.email})
 	if not recipients:
 		return
@@ -264,12 +266,12 @@ def _email_copies(request, files: list) -> None:
 			_(
 				"<p>Everyone has signed {0}. The sealed documents, each with its certificate of completion, are attached.</p>"
 			)
-			if len(files) > 1
+			if len(sealed_files) > 1
 			else _(
 				"<p>Everyone has signed {0}. The sealed PDF with its certificate of completion is attached.</p>"
 			)
 		).format(frappe.utils.escape_html(request.title)),
-		attachments=[{"fid": file.name} for file in files],
+		attachments=[{"fid": file.name} for file in sealed_files],
 		reference_doctype="Sign Request",
 		reference_name=request.name,
 	)

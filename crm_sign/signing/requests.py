@@ -119,23 +119,8 @@ def create_sign_request(
 				"status": "Waiting",
 			},
 		)
-	for document, part in zip(prepared, parts, strict=True) if parts else ():
-		request.append(
-			"documents",
-			{
-				"document_title": document.title,
-				"template": document.template.name if document.template else None,
-				"source_file": document.source_file,
-				"first_page": part.first_page + 1,
-				"page_count": part.page_count,
-			},
-		)
-	labels = {
-		row.name: (row.get("signer_label") or "").strip()
-		for document in prepared
-		if document.template
-		for row in document.template.fields
-	}
+	request.extend("documents", envelopes.document_rows(prepared, parts))
+	labels = envelopes.signer_labels(prepared)
 	for field in fields:
 		request.append(
 			"field_values",
@@ -463,7 +448,6 @@ def record_signature(
 	for field_row in fields:
 		if field_row.field_name in clean:
 			set_row(field_row, {"value": clean[field_row.field_name], "signer_row": row.name})
-			field_row.value, field_row.signer_row = clean[field_row.field_name], row.name
 	ip, user_agent = request_context()
 	digest = values_digest(signer_values(request, row))
 	set_row(

@@ -201,11 +201,11 @@ def document_bytes(request, row, part: int = 0) -> tuple[bytes, str]:
 
 	state = requests.link_state(request, row)
 	if state == "completed" and request.signed_pdf:
-		sealed = files.signed_documents(request)
-		if len(sealed) == 1:
-			return sealed[0], f"{request.name}-signed.pdf"
-		number = min(max(int(part or 1), 1), len(sealed))
-		return sealed[number - 1], f"{request.name}-{number}-signed.pdf"
+		count = len(request.get("documents") or [])
+		if not count:
+			return files.signed_document(request), f"{request.name}-signed.pdf"
+		number = min(max(int(part or 1), 1), count)
+		return files.signed_document(request, number), f"{request.name}-{number}-signed.pdf"
 	if state not in ("open", "copy"):
 		frappe.throw(_("This link can no longer be used."), frappe.PermissionError, title=_("Link closed"))
 	return files.current_document(request), f"{request.name}-document.pdf"

@@ -306,7 +306,6 @@
 				recipient.name !== (r.name || "") ||
 				recipient.email !== (r.email || "") ||
 				recipient.mobile !== (r.mobile || "");
-			// The server refuses the sent template twice, so it is left out here already.
 			const documents = (v.more_templates || []).map((name) => ({ template: name }));
 			if (v.more_pdf) documents.push({ file_url: v.more_pdf });
 			return {
@@ -428,6 +427,7 @@
 			if (channel) args.channel = channel;
 			if (signers) args.signers = JSON.stringify(signers);
 			else if (recipient) args.recipient = JSON.stringify(recipient);
+			// The server refuses the sent template twice, so it is left out of the added ones.
 			const more = documents.filter((d) => d.template !== template.name);
 			if (more.length) args.documents = JSON.stringify(more);
 			frappe
