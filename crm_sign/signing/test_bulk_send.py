@@ -6,16 +6,18 @@ import frappe
 
 from crm_sign.api import desk
 from crm_sign.signing import bulk_send, requests
-from crm_sign.tests.fixtures import ensure_outgoing_email_account, make_lead, make_template, make_user
+from crm_sign.tests.fixtures import (
+	ensure_outgoing_email_account,
+	make_lead,
+	make_template,
+	make_user,
+	unique_email,
+)
 
 try:
 	from frappe.tests import IntegrationTestCase
 except ImportError:  # Frappe v15
 	from frappe.tests.utils import FrappeTestCase as IntegrationTestCase
-
-
-def unique_email(name: str) -> str:
-	return f"{name}.{frappe.generate_hash(length=8)}@example.com"
 
 
 def files_of(doctype: str, names: list[str]) -> list[str]:

@@ -13,17 +13,13 @@ from crm_sign.signing.seal_certificate import site_seal_certificate
 from crm_sign.signing.signers import fields_of
 from crm_sign.signing.timeline import sign_request_timeline
 from crm_sign.tests.fixtures import (
-	ensure_outgoing_email_account,
+	SignTestCase,
 	make_lead,
 	make_template,
 	make_user,
 	sign_everyone,
+	unique_email,
 )
-
-try:
-	from frappe.tests import IntegrationTestCase
-except ImportError:  # Frappe v15
-	from frappe.tests.utils import FrappeTestCase as IntegrationTestCase
 
 NDA_FIELDS = [
 	{
@@ -39,10 +35,6 @@ NDA_FIELDS = [
 		"required": 1,
 	},
 ]
-
-
-def unique_email(name: str) -> str:
-	return f"{name}.{frappe.generate_hash(length=8)}@example.com"
 
 
 def private_pdf(name: str, content: bytes, owner: str | None = None) -> str:
@@ -69,16 +61,12 @@ def nda_template(name: str = "Envelope NDA (Lead)", **overrides) -> str:
 	return name
 
 
-class TestEnvelopes(IntegrationTestCase):
+class TestEnvelopes(SignTestCase):
 	def setUp(self):
-		ensure_outgoing_email_account()
+		super().setUp()
 		self.contract = make_template("Lead")
 		self.nda = nda_template()
 		self.price_list = private_pdf("Price list 2027.pdf", many_pages_pdf(2))
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
 
 	def send_envelope(self, lead, documents=None) -> "frappe.model.document.Document":
 		documents = documents or [{"template": self.nda}, {"file_url": self.price_list}]

@@ -29,27 +29,19 @@ from crm_sign.signing.audit_log import chain_of
 from crm_sign.signing.settings import allowed_timestamp_url
 from crm_sign.signing.text_templates import record_values
 from crm_sign.tests.fixtures import (
-	ensure_outgoing_email_account,
+	SignTestCase,
 	make_lead,
 	make_template,
 	make_user,
 	sign_next,
+	unique_email,
 )
-
-try:
-	from frappe.tests import IntegrationTestCase
-except ImportError:  # Frappe v15
-	from frappe.tests.utils import FrappeTestCase as IntegrationTestCase
 
 MANAGER = "hardening.manager@example.com"  # Sign Manager only: may edit templates and rules
 SELLER = "hardening.seller@example.com"  # Sign Manager and Sales User: may also change deals
 CLERK = "hardening.clerk@example.com"  # Sales User: reads leads, nothing of crm_sign
 SIGNER = "hardening.signer@example.com"  # Sign User and Sales User, limited to one template
 TSA = "https://tsa.example.com/tsr"
-
-
-def unique_email(prefix: str) -> str:
-	return f"{prefix}.{frappe.generate_hash(length=8)}@example.com"
 
 
 def new_lead(prefix: str = "hardening"):
@@ -84,14 +76,9 @@ def pending_row(request):
 	return next(r for r in request.signers if r.status == "Pending")
 
 
-class HardeningTestCase(IntegrationTestCase):
-	def setUp(self):
-		frappe.set_user("Administrator")
-		ensure_outgoing_email_account()
-
+class HardeningTestCase(SignTestCase):
 	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
+		super().tearDown()
 		frappe.local.request = None
 		frappe.clear_document_cache("Sign Settings", "Sign Settings")
 

@@ -14,6 +14,7 @@ from crm_sign.tests.fixtures import (
 	make_template,
 	make_user,
 	sign_everyone,
+	unique_email,
 )
 
 try:
@@ -23,10 +24,6 @@ except ImportError:  # Frappe v15
 
 CODE = re.compile(r"is (\d{6})\.")
 SCOPES = ("public_code:ip", "public_confirm:ip", "public_lead:ip", FAILED_LOOKUPS)
-
-
-def unique_email(name: str) -> str:
-	return f"{name}.{frappe.generate_hash(length=8)}@example.com"
 
 
 def emailed_code(email: str) -> str:

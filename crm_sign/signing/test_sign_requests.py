@@ -13,27 +13,18 @@ from crm_sign.signing.audit_log import chain_of, verify_request_chain
 from crm_sign.signing.seal_certificate import site_seal_certificate
 from crm_sign.signing.timeline import sign_request_timeline
 from crm_sign.tests.fixtures import (
-	ensure_outgoing_email_account,
+	SignTestCase,
 	make_contact,
 	make_lead,
 	make_opportunity,
 	make_template,
 	make_user,
+	unique_email,
 	use_twilio,
 )
 from crm_sign.tests.loopback_sms import LoopbackTwilio
 
-try:
-	from frappe.tests import IntegrationTestCase
-except ImportError:  # Frappe v15
-	from frappe.tests.utils import FrappeTestCase as IntegrationTestCase
-
 LINK = re.compile(r"/sign/([A-Za-z0-9_-]{43})")
-
-
-def unique_email(name: str) -> str:
-	"""Lead e-mails must be unique; other suites on the same site may have left theirs behind."""
-	return f"{name}.{frappe.generate_hash(length=8)}@example.com"
 
 
 CONTACT_PERSON = unique_email("contact.person")
@@ -68,15 +59,7 @@ def emailed_token(request_name: str, recipient: str) -> str:
 	raise AssertionError(f"no e-mail with a signing link to {recipient}")
 
 
-class TestSignRequests(IntegrationTestCase):
-	def setUp(self):
-		frappe.set_user("Administrator")
-		ensure_outgoing_email_account()
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
-
+class TestSignRequests(SignTestCase):
 	def test_lead_request_is_sent_by_email_with_a_working_link(self):
 		lead = make_lead(email=LEAD_EMAIL)
 		template = make_template("Lead")

@@ -11,18 +11,14 @@ from crm_sign.signing import files, requests, signer_session
 from crm_sign.signing.signers import fields_of
 from crm_sign.signing.timeline import signing_progress
 from crm_sign.tests.fixtures import (
+	SignTestCase,
 	contract_file,
-	ensure_outgoing_email_account,
 	make_lead,
 	make_opportunity,
 	make_user,
 	signature_data_url,
+	unique_email,
 )
-
-try:
-	from frappe.tests import IntegrationTestCase
-except ImportError:  # Frappe v15
-	from frappe.tests.utils import FrappeTestCase as IntegrationTestCase
 
 ROLES = [
 	{"signer_role": "Counterparty", "label": "Client", "signing_step": 1},
@@ -65,10 +61,6 @@ FIELDS = [
 ]
 
 
-def unique_email(name: str) -> str:
-	return f"{name}.{frappe.generate_hash(length=8)}@example.com"
-
-
 def three_signer_template() -> str:
 	name = "Three Signers and CC"
 	if not frappe.db.exists("Sign Template", name):
@@ -98,15 +90,7 @@ def contact_for(lead, email: str, first_name: str):
 	return contact.insert(ignore_permissions=True)
 
 
-class TestSeveralSigners(IntegrationTestCase):
-	def setUp(self):
-		frappe.set_user("Administrator")
-		ensure_outgoing_email_account()
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
-
+class TestSeveralSigners(SignTestCase):
 	def make_deal(self):
 		lead = make_lead(email=unique_email("director.one"), first_name="Director One")
 		partner = contact_for(lead, unique_email("director.two"), "Director Two")

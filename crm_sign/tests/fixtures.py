@@ -6,6 +6,11 @@ import frappe
 
 from crm_sign.engine.samples import sample_contract_pdf
 
+try:
+	from frappe.tests import IntegrationTestCase
+except ImportError:  # Frappe v15
+	from frappe.tests.utils import FrappeTestCase as IntegrationTestCase
+
 TEMPLATE_FIELDS = [
 	# a prefilled value placed by box, and signer fields found through the document's anchor tags
 	{
@@ -265,3 +270,20 @@ def make_workflow(doctype: str, name: str, states: list[dict], transitions: list
 		}
 	)
 	return workflow.insert(ignore_permissions=True)
+
+
+def unique_email(name: str) -> str:
+	"""Lead e-mails must be unique; other suites on the same site may have left theirs behind."""
+	return f"{name}.{frappe.generate_hash(length=8)}@example.com"
+
+
+class SignTestCase(IntegrationTestCase):
+	"""Each test as Administrator, with an outgoing e-mail account, its writes rolled back after it."""
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		ensure_outgoing_email_account()
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
