@@ -7,15 +7,13 @@
 // Needs a web server and a background worker for the site (`bench serve`, `bench worker`).
 
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import {
 	BASE,
 	contractPdf,
-	launchChromium,
-	openDesk,
+	launchDesk,
 	requirePlaywright,
 	SHOTS,
 	TEMPLATE_FIELDS,
@@ -37,13 +35,7 @@ describe("bulk send from the Lead list", { timeout: 600_000 }, () => {
 	const pageErrors = [];
 
 	before(async () => {
-		mkdirSync(SHOTS, { recursive: true });
-		browser = await launchChromium(playwright);
-		page = await (
-			await browser.newContext({ viewport: { width: 1366, height: 900 } })
-		).newPage();
-		page.on("pageerror", (e) => pageErrors.push(e.message));
-		await openDesk(page);
+		({ browser, desk: page } = await launchDesk(playwright, pageErrors));
 		const fileUrl = await uploadPrivateFile(page, contractPdf(), "bulk.pdf");
 		template = await xcall(page, "frappe.client.insert", {
 			doc: {

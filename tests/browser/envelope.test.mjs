@@ -7,20 +7,17 @@
 // Needs a web server and a background worker for the site (`bench serve`, `bench worker`).
 
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import {
 	BASE,
 	contractPdf,
 	drawOn,
-	launchChromium,
-	openDesk,
+	launchDesk,
 	PHONE,
 	queuedLinks,
 	requirePlaywright,
 	screenshot,
-	SHOTS,
 	uploadPrivateFile,
 	useTestMail,
 	xcall,
@@ -67,13 +64,7 @@ describe("an envelope of two documents", { timeout: 600_000 }, () => {
 	}
 
 	before(async () => {
-		mkdirSync(SHOTS, { recursive: true });
-		browser = await launchChromium(playwright);
-		desk = await (
-			await browser.newContext({ viewport: { width: 1366, height: 900 } })
-		).newPage();
-		desk.on("pageerror", (e) => pageErrors.push(`desk: ${e.message}`));
-		await openDesk(desk);
+		({ browser, desk } = await launchDesk(playwright, pageErrors));
 		restoreMail = await useTestMail(call);
 		contract = await clientTemplate("Envelope Contract", "envelope-contract.pdf", {
 			field_label: "Contract signature",

@@ -233,6 +233,18 @@ export async function openDesk(page) {
 	});
 }
 
+/** Chromium and a logged-in desk page at a laptop's size; the page's script errors go to `errors`. */
+export async function launchDesk(playwright, errors) {
+	mkdirSync(SHOTS, { recursive: true });
+	const browser = await launchChromium(playwright);
+	const desk = await (
+		await browser.newContext({ viewport: { width: 1366, height: 900 } })
+	).newPage();
+	if (errors) desk.on("pageerror", (e) => errors.push(`desk: ${e.message}`));
+	await openDesk(desk);
+	return { browser, desk };
+}
+
 /** frappe.xcall in a desk `page`; fails the test with the server's message. */
 export async function xcall(page, method, args = {}) {
 	const r = await page.evaluate(

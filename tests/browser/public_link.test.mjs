@@ -6,18 +6,15 @@
 // Needs a web server and a background worker for the site (`bench serve`, `bench worker`).
 
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import {
 	BASE,
 	contractPdf,
 	drawAndSign,
-	launchChromium,
-	openDesk,
+	launchDesk,
 	requirePlaywright,
 	screenshot,
-	SHOTS,
 	TEMPLATE_FIELDS,
 	uploadPrivateFile,
 	USER,
@@ -41,12 +38,7 @@ describe("a template's public signing link", { timeout: 300_000 }, () => {
 	const shot = (name) => screenshot(phone, name);
 
 	before(async () => {
-		mkdirSync(SHOTS, { recursive: true });
-		browser = await launchChromium(playwright);
-		desk = await (
-			await browser.newContext({ viewport: { width: 1366, height: 900 } })
-		).newPage();
-		await openDesk(desk);
+		({ browser, desk } = await launchDesk(playwright));
 		restoreMail = await useTestMail(call);
 		phone = await (
 			await browser.newContext({

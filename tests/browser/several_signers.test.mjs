@@ -8,20 +8,17 @@
 // Needs a web server and a background worker for the site (`bench serve`, `bench worker`).
 
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import {
 	BASE,
 	contractPdf,
 	drawAndSign,
-	launchChromium,
-	openDesk,
+	launchDesk,
 	PHONE,
 	queuedLinks,
 	requirePlaywright,
 	screenshot,
-	SHOTS,
 	uploadPrivateFile,
 	useTestMail,
 	xcall,
@@ -43,13 +40,7 @@ describe("several signers and a CC", { timeout: 600_000 }, () => {
 	const call = (method, args = {}) => xcall(desk, method, args);
 
 	before(async () => {
-		mkdirSync(SHOTS, { recursive: true });
-		browser = await launchChromium(playwright);
-		desk = await (
-			await browser.newContext({ viewport: { width: 1366, height: 900 } })
-		).newPage();
-		desk.on("pageerror", (e) => pageErrors.push(`desk: ${e.message}`));
-		await openDesk(desk);
+		({ browser, desk } = await launchDesk(playwright, pageErrors));
 		restoreMail = await useTestMail(call);
 
 		const fileUrl = await uploadPrivateFile(desk, contractPdf(), "board.pdf");

@@ -8,7 +8,6 @@
 // Needs a web server and a background worker for the site (`bench serve`, `bench worker`).
 
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
@@ -16,9 +15,8 @@ import {
 	BASE,
 	contractPdf,
 	drawnSignature,
-	launchChromium,
+	launchDesk,
 	LINK,
-	openDesk,
 	requirePlaywright,
 	SHOTS,
 	TEMPLATE_FIELDS,
@@ -71,12 +69,7 @@ describe("the public verify page", { timeout: 300_000 }, () => {
 	}
 
 	before(async () => {
-		mkdirSync(SHOTS, { recursive: true });
-		browser = await launchChromium(playwright);
-		desk = await (
-			await browser.newContext({ viewport: { width: 1366, height: 900 } })
-		).newPage();
-		await openDesk(desk);
+		({ browser, desk } = await launchDesk(playwright));
 		// A guest on a phone: no cookies of the desk.
 		phone = await (
 			await browser.newContext({ viewport: { width: 375, height: 667 }, isMobile: true })
