@@ -28,6 +28,9 @@ import sys
 import time
 from contextlib import contextmanager
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchkit
+
 TARGET_OVERHEAD = 0.10
 STAGE_A, STAGE_B = "Proposal/Price Quote", "Negotiation/Review"
 
@@ -82,7 +85,7 @@ def save_overhead(args: argparse.Namespace) -> None:
 		sys.exit(
 			f"Opportunity already has automation ({', '.join(existing) or 'a workflow'}); use a clean site"
 		)
-	outgoing_email_account()
+	benchkit.outgoing_email_account()
 	template = make_template("Opportunity")
 	lead = make_lead(email=f"bench.{frappe.generate_hash(length=8)}@example.com", mobile=None)
 	opp = make_opportunity(lead)
@@ -186,20 +189,6 @@ def hook_call_cost(doc, hook, local_key: str, calls: int) -> float:
 	return (time.perf_counter() - start) / calls
 
 
-def outgoing_email_account() -> None:
-	"""The test fixture's account (mail is only queued), created without an SMTP check."""
-	import frappe
-
-	from crm_sign.tests.fixtures import ensure_outgoing_email_account
-
-	in_test = frappe.flags.in_test
-	frappe.flags.in_test = True
-	try:
-		ensure_outgoing_email_account()
-	finally:
-		frappe.flags.in_test = in_test
-
-
 def _no_hook(doc, method: str | None = None) -> None:
 	return None
 
@@ -226,7 +215,7 @@ def bulk_moves(args: argparse.Namespace) -> None:
 	from crm_sign.tests.fixtures import make_lead, make_opportunity, make_template
 
 	count = args.bulk
-	outgoing_email_account()
+	benchkit.outgoing_email_account()
 	template = make_template("Opportunity")
 	lead = make_lead(email=f"bulk.{frappe.generate_hash(length=8)}@example.com", mobile=None)
 	watched = [make_opportunity(lead).name for _ in range(count)]

@@ -353,6 +353,23 @@ def delete_files(names: list[str]) -> None:
 	frappe.db.commit()  # nosemgrep: the benchmark's files are gone again
 
 
+def delete_template_files(made: dict[str, list[str]]) -> None:
+	"""The files of the benchmark's Sign Templates and the other files it made."""
+	import frappe
+
+	delete_files(
+		frappe.get_all(
+			"File",
+			filters={
+				"attached_to_doctype": "Sign Template",
+				"attached_to_name": ("in", made["Sign Template"]),
+			},
+			pluck="name",
+		)
+		+ made["File"]
+	)
+
+
 def outgoing_email_account() -> None:
 	"""The test fixtures' outgoing account, made without an SMTP check: mail is only queued."""
 	import frappe

@@ -785,17 +785,7 @@ def cleanup(made: dict[str, list[str]]) -> None:
 	benchkit.delete_records("Opportunity", made["Opportunity"])
 	for part in benchkit.chunks(made["Opportunity"]):
 		frappe.db.delete("Access Log", {"export_from": "Opportunity", "reference_document": ("in", part)})
-	benchkit.delete_files(
-		frappe.get_all(
-			"File",
-			filters={
-				"attached_to_doctype": "Sign Template",
-				"attached_to_name": ("in", made["Sign Template"]),
-			},
-			pluck="name",
-		)
-		+ made["File"]
-	)
+	benchkit.delete_template_files(made)
 	for doctype in ("Sign Automation Rule", "Sign Template", "Print Format", "Lead"):
 		benchkit.delete_records(doctype, made[doctype])
 

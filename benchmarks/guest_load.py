@@ -564,20 +564,9 @@ def _row(label: str, values: list[float], errors: int, base: tuple[float, float,
 
 
 def cleanup(made: dict[str, list[str]]) -> None:
-	import frappe
 
 	benchkit.delete_sign_requests("Lead", made["Lead"])
-	benchkit.delete_files(
-		frappe.get_all(
-			"File",
-			filters={
-				"attached_to_doctype": "Sign Template",
-				"attached_to_name": ("in", made["Sign Template"]),
-			},
-			pluck="name",
-		)
-		+ made["File"]
-	)
+	benchkit.delete_template_files(made)
 	benchkit.delete_records("Sign Template", made["Sign Template"])
 	benchkit.delete_records("Lead", made["Lead"])
 
