@@ -3,7 +3,7 @@ import { h } from "./dom.js";
 import { fieldError, fieldValue, nextAfter, repaintField } from "./fields.js";
 import { activate, focusField } from "./flow.js";
 import { __ } from "./i18n.js";
-import { closeSheet, openSheet } from "./sheet.js";
+import { cancelButton, closeSheet, openSheet } from "./sheet.js";
 import { app } from "./state.js";
 
 export function openEditor(f) {
@@ -82,11 +82,7 @@ export function openEditor(f) {
 		},
 		__("Next")
 	);
-	const cancel = h(
-		"button",
-		{ type: "button", class: "cs-btn cs-btn-ghost", onclick: closeSheet },
-		__("Cancel")
-	);
+	const cancel = cancelButton();
 	openSheet(label, [body, error], [cancel, done]);
 	if (!upcoming() || upcoming() === f) done.textContent = __("Done");
 	input.addEventListener("keydown", (e) => {

@@ -5,7 +5,7 @@ import { fields, guided, isDone, TEXT_TYPES } from "./fields.js";
 import { activate, focusField, updateProgress } from "./flow.js";
 import { __ } from "./i18n.js";
 import { intro, render, stateCard } from "./screens.js";
-import { closeSheet, openSheet } from "./sheet.js";
+import { cancelButton, closeSheet, openSheet } from "./sheet.js";
 import { openPad } from "./signature_pad.js";
 import { app, boot } from "./state.js";
 
@@ -173,11 +173,7 @@ function openDecline() {
 		},
 		__("Decline")
 	);
-	const cancel = h(
-		"button",
-		{ type: "button", class: "cs-btn cs-btn-ghost", onclick: closeSheet },
-		__("Cancel")
-	);
+	const cancel = cancelButton();
 	openSheet(
 		__("Decline to sign"),
 		[

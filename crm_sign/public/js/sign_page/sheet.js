@@ -1,6 +1,7 @@
 // The bottom sheet (a modal dialog) that holds the field editor, the signature pad and Decline.
 // One is open at a time; Escape and a tap on the backdrop close it.
 import { h } from "./dom.js";
+import { __ } from "./i18n.js";
 
 export function openSheet(title, body, buttons, { onClose } = {}) {
 	closeSheet();
@@ -40,4 +41,13 @@ export function closeSheet() {
 	document.body.classList.remove("cs-sheet-open");
 	document.removeEventListener("keydown", escClose);
 	if (open._onClose) open._onClose();
+}
+
+/** The sheet's Cancel button: closes it, nothing else. */
+export function cancelButton() {
+	return h(
+		"button",
+		{ type: "button", class: "cs-btn cs-btn-ghost", onclick: closeSheet },
+		__("Cancel")
+	);
 }

@@ -4,7 +4,7 @@ import { h } from "./dom.js";
 import { nextAfter, repaintField } from "./fields.js";
 import { activate, focusField } from "./flow.js";
 import { __ } from "./i18n.js";
-import { closeSheet, openSheet } from "./sheet.js";
+import { cancelButton, closeSheet, openSheet } from "./sheet.js";
 import { app } from "./state.js";
 
 // The fonts are in sign_page.css (@font-face); size evens out how large each one looks.
@@ -148,11 +148,7 @@ export function openPad(f, onAdopt) {
 		},
 		__("Adopt and sign")
 	);
-	const cancel = h(
-		"button",
-		{ type: "button", class: "cs-btn cs-btn-ghost", onclick: closeSheet },
-		__("Cancel")
-	);
+	const cancel = cancelButton();
 	openSheet(
 		isInitials ? __("Your initials") : __("Your signature"),
 		[h("div", { class: "cs-tabs", role: "tablist" }, tabs), drawPane, typePane, error],
