@@ -39,6 +39,7 @@ permission_query_conditions = {
 	# Child rows are readable through /api/resource too: they follow their request.
 	"Sign Request Signer": "crm_sign.signing.permissions.signer_query_conditions",
 	"Sign Request Value": "crm_sign.signing.permissions.value_query_conditions",
+	"Sign Request Document": "crm_sign.signing.permissions.document_query_conditions",
 }
 
 scheduler_events = {

@@ -89,3 +89,8 @@ def signer_query_conditions(user: str | None = None) -> str:
 
 def value_query_conditions(user: str | None = None) -> str:
 	return _within_permitted_requests(user, "`tabSign Request Value`.parent")
+
+
+def document_query_conditions(user: str | None = None) -> str:
+	"""An envelope's documents (titles, sealed files) follow their request's record too."""
+	return _within_permitted_requests(user, "`tabSign Request Document`.parent")

@@ -40,6 +40,7 @@ from crm_sign.tests.fixtures import (
 	contract_file,
 	ensure_outgoing_email_account,
 	make_lead,
+	sign_everyone,
 	signature_data_url,
 )
 
@@ -289,6 +290,116 @@ class TestAdversaryHTTP(IntegrationTestCase):
 			self.assertIn(mine.name, parents, doctype)
 			self.assertNotIn(other.name, parents, doctype)
 		self.assertEqual(browser.get(f"/api/resource/Sign Request/{other.name}").status_code, 403)
+
+	# ------------------------------------------------------------------ envelopes
+
+	def make_envelope(self, lead):
+		"""A request of two documents (the class's template twice over, as two templates), signed by
+		both parties in-process and sealed inline (run-tests sets in_test)."""
+		if not getattr(type(self), "second_template", None):
+			type(self).second_template = (
+				frappe.get_doc(
+					{
+						"doctype": "Sign Template",
+						"template_name": f"Adversary envelope NDA {frappe.generate_hash(length=6)}",
+						"reference_doctype": "Lead",
+						"source_type": "Uploaded PDF",
+						"pdf_file": contract_file(),
+						"fields": [f for f in TEMPLATE_FIELDS if f["filled_by"] != "Company"],
+					}
+				)
+				.insert(ignore_permissions=True)
+				.name
+			)
+		request = requests.create_sign_request(
+			lead,
+			self.templates["Counterparty first", "None"],
+			channel="Email",
+			documents=[{"template": self.second_template}],
+		)
+		sign_everyone(request)
+		fresh_db()
+		request = frappe.get_doc("Sign Request", request.name)
+		self.assertEqual(request.status, "Completed", request.last_error)
+		self.assertEqual(len(request.documents), 2)
+		return request
+
+	def test_an_envelope_through_every_callers_eyes(self):
+		"""A guest's link serves only its own envelope's sealed documents, whatever `part` it asks for;
+		a Sign User restricted to one Lead sees only that Lead's envelope rows and cannot put another
+		Lead's file into an envelope; a Sign Manager cannot rewrite an envelope's rows."""
+		mine = self.make_envelope(self.lead_a)
+		other = self.make_envelope(self.lead_b)
+		mine_sealed = [row.final_sha256 for row in mine.documents]
+		other_sealed = {row.final_sha256 for row in other.documents} | {other.final_sha256}
+
+		# A guest holding the client's link of `mine`.
+		token = self.token_for(mine, "Counterparty")
+		guest = Browser()
+		for part, expected in (("1", 0), ("2", 1), ("0", 0), ("99", 1), ("-3", 0), ("x", 0)):
+			response = guest.get(GUEST_API + "document", token=token, part=part, download=1)
+			self.assertEqual(response.status_code, 200, f"part={part}: {response.text[:200]}")
+			digest = hashlib.sha256(response.content).hexdigest()
+			self.assertEqual(digest, mine_sealed[expected], f"part={part}")
+			self.assertNotIn(digest, other_sealed)
+
+		# A Sign User who may read lead_a only.
+		user = Browser(self.sign_user)
+		response = user.get(
+			"/api/resource/Sign Request Document",
+			fields='["parent", "name"]',
+			parent="Sign Request",
+			limit_page_length=0,
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		parents = {row["parent"] for row in response.json()["data"]}
+		self.assertIn(mine.name, parents)
+		self.assertNotIn(other.name, parents)
+		other_file = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": f"lead-b-{frappe.generate_hash(length=6)}.pdf",
+				"content": (b"%PDF-1.4 lead b " + frappe.generate_hash().encode()),
+				"is_private": 1,
+				"attached_to_doctype": "Lead",
+				"attached_to_name": self.lead_b.name,
+			}
+		).insert(ignore_permissions=True)
+		fresh_db()
+		before = frappe.db.count("Sign Request", {"reference_name": self.lead_a.name})
+		response = user.post(
+			"/api/method/crm_sign.api.desk.send",
+			doctype="Lead",
+			name=self.lead_a.name,
+			template=self.templates["Counterparty first", "None"],
+			documents=frappe.as_json([{"file_url": other_file.file_url}]),
+		)
+		self.assertEqual(response.status_code, 403, response.text[:300])
+		fresh_db()
+		self.assertEqual(frappe.db.count("Sign Request", {"reference_name": self.lead_a.name}), before)
+
+		# A Sign Manager: the rows of a sealed envelope stay as sealing wrote them.
+		manager = Browser(self.manager)
+		row = mine.documents[1]
+		for fieldname, value in (("signed_pdf", other.documents[0].signed_pdf), ("first_page", "1")):
+			response = manager.post(
+				"/api/method/frappe.client.set_value",
+				doctype="Sign Request Document",
+				name=row.name,
+				fieldname=fieldname,
+				value=value,
+			)
+			self.assertNotEqual(response.status_code, 200, response.text[:300])
+		doc = manager.get(f"/api/resource/Sign Request/{mine.name}").json()["data"]
+		doc["documents"][1]["final_sha256"] = other.documents[1].final_sha256
+		response = manager.put(f"/api/resource/Sign Request/{mine.name}", json=doc)
+		self.assertIn(response.status_code, (403, 417), response.text[:300])
+		fresh_db()
+		after = frappe.get_doc("Sign Request", mine.name)
+		self.assertEqual(
+			[(r.signed_pdf, r.first_page, r.final_sha256) for r in after.documents],
+			[(r.signed_pdf, r.first_page, r.final_sha256) for r in mine.documents],
+		)
 
 	def test_a_template_cannot_borrow_a_private_file(self):
 		"""Finding 8.2: a template pointed at any private file, then served it through the designer."""

@@ -28,6 +28,15 @@ class TestInstall(IntegrationTestCase):
 		for path in paths:
 			self.assertTrue(callable(frappe.get_attr(path)), path)
 
+	def test_every_row_of_a_sign_request_follows_its_record(self):
+		"""Child rows are listed through /api/resource too: each child table of Sign Request needs its
+		query condition, or a user who may read one record lists every request's rows."""
+		conditions = frappe.get_hooks("permission_query_conditions", app_name="crm_sign")
+		tables = [df.options for df in frappe.get_meta("Sign Request").get_table_fields()]
+		self.assertIn("Sign Request Document", tables)
+		for table in tables:
+			self.assertIn(table, conditions, table)
+
 	def test_scheduler_jobs_synced(self):
 		methods = frappe.get_all(
 			"Scheduled Job Type", filters={"method": ("like", "crm_sign.%")}, pluck="method"
